@@ -1,0 +1,381 @@
+"""Glue between the syntax layer and the model API: plan a fill, check candidates, turn a fill into edits.
+
+A :class:`FillPlan` is a value: the snapshot text, the char spans to fill (sorted, disjoint), the node kind of
+each, and the :class:`~unmask.model.api.FillRequest` that cuts the text at those spans. Planning never calls
+a model; :func:`fill_document` does, then validates, re-indents and applies. Nothing here imports torch.
+
+``language`` arguments accept a registry name (``python``), an LSP languageId (``typescriptreact``) or a file
+extension; an unknown language plans plain char spans with no syntax checks and says so in ``plan.note``.
+"""
+
+from __future__ import annotations
+
+import itertools
+from collections.abc import Callable, Sequence
+from dataclasses import dataclass, field
+
+from unmask.grammar.document import Document, parse_document
+from unmask.grammar.errors import BadEdits, BadRange, NoHoles
+from unmask.grammar.holes import DEFAULT_MARKER, find_holes, find_marker_spans
+from unmask.grammar.indent import IndentStyle, detect_indent, detect_line_break, line_indent_at, reindent
+from unmask.grammar.languages import LanguageSpec, find_language
+from unmask.grammar.spans import check_range, enclosing_spans, snap_range, trim_whitespace
+from unmask.grammar.stops import ContinuationStop
+from unmask.grammar.validate import FillChecker, Verdict, kind_must_hold
+from unmask.model.api import (
+    CancelCheck,
+    Candidate,
+    Engine,
+    FillRequest,
+    FillResult,
+    HoleSpec,
+    Step,
+    StopRule,
+    run_fill,
+)
+
+__all__ = [
+    "DEFAULT_MARKER",
+    "FillOutcome",
+    "FillPlan",
+    "PlanValidator",
+    "TextEdit",
+    "apply_edits",
+    "edits_for",
+    "enclosing_kinds",
+    "fill_document",
+    "place_fill",
+    "plan_cursor",
+    "plan_enclosing",
+    "plan_holes",
+    "plan_infill",
+    "plan_range",
+    "stop_rule_for",
+    "validator_for",
+]
+
+UNKNOWN_NOTE = "unknown language: plain character spans, no syntax validation"
+
+#: HoleSpec fields that may be passed among the request options (they apply to every hole).
+_HOLE_OPTIONS = ("max_tokens", "length_tokens", "reroll_below")
+
+
+@dataclass(frozen=True)
+class TextEdit:
+    """Replace char offsets ``[start, end)`` of the snapshot text with ``new_text``."""
+
+    start: int
+    end: int
+    new_text: str
+
+
+@dataclass(frozen=True)
+class FillPlan:
+    """What to fill (see module docstring). ``keep_kinds[i]`` is the kind span ``i`` must still parse as after
+    the fill, or None. ``indents[i]`` is the leading whitespace of span ``i``'s line; ``indent_unit`` and
+    ``line_break`` are the file's style; fills are written in them (see :func:`place_fill`)."""
+
+    text: str
+    language: str | None
+    spans: tuple[tuple[int, int], ...]
+    kinds: tuple[str | None, ...]
+    request: FillRequest
+    note: str | None = None
+    keep_kinds: tuple[str | None, ...] = ()
+    indents: tuple[str, ...] = ()
+    indent_unit: str = "    "
+    line_break: str = "\n"
+    reasons: tuple[str, ...] = field(default=())
+
+    @property
+    def originals(self) -> tuple[str, ...]:
+        return tuple(self.text[start:end] for start, end in self.spans)
+
+
+@dataclass(frozen=True)
+class FillOutcome:
+    """The result of :func:`fill_document`. ``fills``: the chosen candidate's fills after the stop rule, as the
+    model wrote them; ``edits``: the same, placed; ``valid``: None when the language is unknown.
+    ``reason``: why the chosen candidate is invalid, when it is."""
+
+    plan: FillPlan
+    result: FillResult
+    candidate: Candidate
+    fills: tuple[str, ...]
+    edits: list[TextEdit]
+    new_text: str
+    valid: bool | None
+    reason: str | None = None
+
+
+# -- planning ---------------------------------------------------------------------------------------------
+
+
+def _spec(language: str | None) -> LanguageSpec | None:
+    return find_language(language)
+
+
+def _make_plan(
+    text: str,
+    spec: LanguageSpec | None,
+    spans: Sequence[tuple[int, int]],
+    kinds: Sequence[str | None],
+    request_options: dict[str, object],
+    *,
+    keep_kinds: Sequence[str | None] = (),
+    reasons: Sequence[str] = (),
+) -> FillPlan:
+    spans = tuple(spans)
+    for (start, end), following in itertools.pairwise(spans):
+        if end > following[0]:
+            raise BadRange(f"spans {start}..{end} and {following[0]}..{following[1]} overlap")
+    for start, end in spans:
+        check_range(text, start, end)
+    options = dict(request_options)
+    hole_options = {name: options.pop(name) for name in _HOLE_OPTIONS if name in options}
+    holes = tuple(
+        HoleSpec(kind=kind, original=text[start:end], **hole_options)  # type: ignore[arg-type]
+        for (start, end), kind in zip(spans, kinds, strict=True)
+    )
+    segments: list[str] = []
+    cursor = 0
+    for start, end in spans:
+        segments.append(text[cursor:start])
+        cursor = end
+    segments.append(text[cursor:])
+    request = FillRequest(
+        segments=tuple(segments),
+        holes=holes,
+        language=spec.name if spec else None,
+        **options,  # type: ignore[arg-type]
+    )
+    return FillPlan(
+        text=text,
+        language=spec.name if spec else None,
+        spans=spans,
+        kinds=tuple(kinds),
+        request=request,
+        note=None if spec else UNKNOWN_NOTE,
+        keep_kinds=tuple(keep_kinds) or (None,) * len(spans),
+        indents=tuple(line_indent_at(text, start) for start, _ in spans),
+        indent_unit=detect_indent(text).unit,
+        line_break=detect_line_break(text),
+        reasons=tuple(reasons),
+    )
+
+
+def _document(text: str, spec: LanguageSpec) -> Document:
+    return parse_document(text, spec)
+
+
+def plan_range(
+    text: str, language: str | None, start: int, end: int, *, snap: bool = True, **request_options: object
+) -> FillPlan:
+    """Regenerate char range ``[start, end)``; with ``snap`` it grows to the smallest covering named node or
+    run of sibling nodes (an empty range: the node at the cursor). Unknown language: the range as given,
+    trimmed of surrounding whitespace when snapping."""
+    check_range(text, start, end)
+    spec = _spec(language)
+    if spec is None:
+        if snap:
+            trimmed = trim_whitespace(text, start, end)
+            start, end = trimmed if trimmed[0] < trimmed[1] else (start, end)
+        return _make_plan(text, None, [(start, end)], [None], request_options, reasons=("range",))
+    if not snap:
+        return _make_plan(text, spec, [(start, end)], [None], request_options, reasons=("range",))
+    snapped = snap_range(_document(text, spec), start, end)
+    keep = None if snapped.is_run or not kind_must_hold(snapped.kind) else snapped.kind
+    return _make_plan(
+        text, spec, [(snapped.start, snapped.end)], [snapped.kind], request_options,
+        keep_kinds=[keep], reasons=("range",),
+    )
+
+
+def plan_cursor(text: str, language: str | None, offset: int, **request_options: object) -> FillPlan:
+    """Fill at a cursor: an empty span there. With only whitespace after the cursor it is an append (the
+    request's ``auto`` mode resolves to AR continuation, cut by :func:`stop_rule_for`); otherwise an infill
+    whose length the engine picks."""
+    check_range(text, offset, offset)
+    spec = _spec(language)
+    reason = "append" if not text[offset:].strip() else "cursor"
+    return _make_plan(text, spec, [(offset, offset)], [None], request_options, reasons=(reason,))
+
+
+def plan_infill(prefix: str, suffix: str, language: str | None, **request_options: object) -> FillPlan:
+    """Fill between ``prefix`` and ``suffix`` (the JSONL interface): a cursor at ``len(prefix)``."""
+    return plan_cursor(prefix + suffix, language, len(prefix), **request_options)
+
+
+def plan_holes(
+    text: str, language: str | None, *, marker: str = DEFAULT_MARKER, **request_options: object
+) -> FillPlan:
+    """Fill every hole (see :mod:`unmask.grammar.holes`); raises :class:`NoHoles` when there is none.
+    Unknown language: whole-word occurrences of the marker."""
+    spec = _spec(language)
+    if spec is None:
+        spans = find_marker_spans(text, marker)
+        if not spans:
+            raise NoHoles(f"no holes: no {marker!r} marker found")
+        return _make_plan(text, None, spans, [None] * len(spans), request_options, reasons=("marker",) * len(spans))
+    holes = find_holes(_document(text, spec), marker)
+    if not holes:
+        raise NoHoles(f"no holes: no {marker!r} marker, placeholder body or empty body found")
+    return _make_plan(
+        text, spec, [(hole.start, hole.end) for hole in holes], [hole.kind for hole in holes], request_options,
+        reasons=tuple(hole.reason for hole in holes),
+    )
+
+
+def _plain_levels(text: str, offset: int) -> list[tuple[str, int, int]]:
+    """Enclosing spans without a grammar: the line, the paragraph (blank-line delimited), the document."""
+    check_range(text, offset, offset)
+    line_start = text.rfind("\n", 0, offset) + 1
+    line_end = text.find("\n", offset)
+    line_end = len(text) if line_end < 0 else line_end
+    para_start = text.rfind("\n\n", 0, offset)
+    para_start = 0 if para_start < 0 else para_start + 2
+    para_end = text.find("\n\n", offset)
+    para_end = len(text) if para_end < 0 else para_end
+    levels: list[tuple[str, int, int]] = []
+    for kind, start, end in (("line", line_start, line_end), ("paragraph", para_start, para_end),
+                             ("document", 0, len(text))):
+        start, end = trim_whitespace(text, start, end)
+        if not levels or (start, end) != levels[-1][1:] and start <= levels[-1][1] and end >= levels[-1][2]:
+            levels.append((kind, start, end))
+    return levels
+
+
+def enclosing_kinds(text: str, language: str | None, offset: int) -> list[tuple[str, int, int]]:
+    """``(kind, start, end)`` of the spans enclosing a cursor, small to large, each strictly larger than the
+    one before (for "expand selection" / regenerate-enclosing levels)."""
+    spec = _spec(language)
+    if spec is None:
+        return _plain_levels(text, offset)
+    return enclosing_spans(_document(text, spec), offset)
+
+
+def plan_enclosing(
+    text: str, language: str | None, offset: int, level: int = 0, **request_options: object
+) -> FillPlan:
+    """Regenerate the enclosing named node at ``level`` (0 = smallest; a level past the root clamps to it)."""
+    if level < 0:
+        raise BadRange(f"level must be 0 or more, not {level}")
+    levels = enclosing_kinds(text, language, offset)
+    kind, start, end = levels[min(level, len(levels) - 1)]
+    spec = _spec(language)
+    keep = kind if spec is not None and kind_must_hold(kind) else None
+    return _make_plan(
+        text, spec, [(start, end)], [kind if spec else None], request_options,
+        keep_kinds=[keep], reasons=("enclosing",),
+    )
+
+
+# -- checking and placing -----------------------------------------------------------------------------------
+
+
+def place_fill(plan: FillPlan, index: int, fill: str) -> str:
+    """Fill ``index`` as written into the document: re-indented to its line and in the file's line breaks."""
+    placed = reindent(fill.replace("\r\n", "\n"), plan.indents[index], IndentStyle(plan.indent_unit))
+    if plan.line_break != "\n":
+        placed = placed.replace("\n", plan.line_break)
+    return placed
+
+
+class PlanValidator:
+    """The :data:`~unmask.model.api.Validator` of a plan: places the fills, reparses, compares (see
+    :mod:`unmask.grammar.validate`). Call it for a bool, or :meth:`check` for the reason."""
+
+    def __init__(self, plan: FillPlan, document: Document) -> None:
+        self.plan = plan
+        self.checker = FillChecker(document, plan.spans, plan.keep_kinds)
+
+    def check(self, fills: Sequence[str]) -> Verdict:
+        return self.checker.check([place_fill(self.plan, i, fill) for i, fill in enumerate(fills)])
+
+    def __call__(self, fills: tuple[str, ...]) -> bool:
+        return self.check(fills).ok
+
+
+def validator_for(plan: FillPlan) -> PlanValidator | None:
+    """A validator for the plan's candidates; None when the language is unknown."""
+    if plan.language is None:
+        return None
+    return PlanValidator(plan, parse_document(plan.text, plan.language))
+
+
+def stop_rule_for(plan: FillPlan) -> StopRule | None:
+    """The AR stop rule (see :mod:`unmask.grammar.stops`) when the request resolves to AR with one hole."""
+    if plan.request.resolved_mode() != "ar" or len(plan.spans) != 1:
+        return None
+    return ContinuationStop(plan.request.segments[0], _spec(plan.language))
+
+
+def _fills_of(candidate: Candidate | Sequence[str] | str) -> tuple[str, ...]:
+    if isinstance(candidate, Candidate):
+        return candidate.fills
+    if isinstance(candidate, str):
+        return (candidate,)
+    return tuple(candidate)
+
+
+def edits_for(plan: FillPlan, candidate: Candidate | Sequence[str] | str) -> list[TextEdit]:
+    """One :class:`TextEdit` per span, the fill placed by :func:`place_fill`."""
+    fills = _fills_of(candidate)
+    if len(fills) != len(plan.spans):
+        raise BadEdits(f"{len(fills)} fills for {len(plan.spans)} spans")
+    return [
+        TextEdit(start, end, place_fill(plan, index, fill))
+        for index, ((start, end), fill) in enumerate(zip(plan.spans, fills, strict=True))
+    ]
+
+
+def apply_edits(text: str, edits: Sequence[TextEdit]) -> str:
+    """Apply disjoint edits (any order) to ``text``; raises :class:`BadEdits` if they overlap or fall outside."""
+    ordered = sorted(edits, key=lambda edit: (edit.start, edit.end))
+    pieces: list[str] = []
+    cursor = 0
+    for edit in ordered:
+        if not cursor <= edit.start <= edit.end <= len(text):
+            raise BadEdits(f"edit {edit.start}..{edit.end} overlaps another or lies outside the text")
+        pieces.append(text[cursor : edit.start])
+        pieces.append(edit.new_text)
+        cursor = edit.end
+    pieces.append(text[cursor:])
+    return "".join(pieces)
+
+
+def fill_document(
+    engine: Engine,
+    plan: FillPlan,
+    *,
+    on_step: Callable[[Step], None] | None = None,
+    cancelled: CancelCheck | None = None,
+) -> FillOutcome:
+    """Run the engine on the plan and pick the best candidate that passes validation (the engine's best if
+    none does, marked ``valid=False``). The stop rule is applied again to each candidate, so an engine that
+    ignores it still stops at a boundary."""
+    validator = validator_for(plan)
+    stop = stop_rule_for(plan)
+    result = run_fill(engine, plan.request, validate=validator, stop=stop, on_step=on_step, cancelled=cancelled)
+    chosen: tuple[Candidate, tuple[str, ...], bool | None, str | None] | None = None
+    first: tuple[Candidate, tuple[str, ...], bool | None, str | None] | None = None
+    for candidate in result.candidates:
+        fills = candidate.fills
+        if stop is not None and len(fills) == 1:
+            cut = stop(fills[0])
+            if cut is not None:
+                fills = (fills[0][:cut],)
+        verdict = validator.check(fills) if validator is not None else None
+        entry = (candidate, fills, None if verdict is None else verdict.ok, None if verdict is None else verdict.reason)
+        if first is None:
+            first = entry
+        if verdict is None or verdict.ok:
+            chosen = entry
+            break
+    if chosen is None:
+        if first is None:
+            raise NoHoles("the engine returned no candidates")
+        chosen = first
+    candidate, fills, valid, reason = chosen
+    edits = edits_for(plan, fills)
+    return FillOutcome(plan, result, candidate, fills, edits, apply_edits(plan.text, edits), valid, reason)

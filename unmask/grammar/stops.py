@@ -1,0 +1,125 @@
+"""Where an autoregressive continuation should stop: a syntax-aware boundary found from the text alone.
+
+The engine calls the rule with the text generated so far; the rule returns the char index to cut it at, or
+None to go on. It looks only at the cursor's line (``head``) and the generated text, tracking brackets,
+strings and line comments, so it works for every language, even unknown ones:
+
+* cursor after code on its line (``x = foo(``): stop at the end of that statement, the first line break
+  outside brackets; a Python line ending in ``:`` opens a block, which runs until a line indented no deeper
+  than the header. A line break right after the cursor (the statement was already complete) starts the
+  lines mode below at the line's indentation.
+* cursor on a blank line (or after a complete statement): generate lines at the cursor's indentation and
+  stop before the first line indented less (the enclosing block ends), or before a line at the same or lower
+  indentation that follows a blank line (the end of a paragraph of code).
+
+The cut drops trailing whitespace, so the fill ends at the end of the last kept line.
+"""
+
+from __future__ import annotations
+
+from unmask.grammar.indent import leading_whitespace
+from unmask.grammar.languages import LanguageSpec
+
+_OPEN = "([{"
+_CLOSE = ")]}"
+_TAB_WIDTH = 4
+
+
+def _width(indent: str) -> int:
+    return len(indent.expandtabs(_TAB_WIDTH))
+
+
+class ContinuationStop:
+    """A stop rule for continuing ``prefix`` (see module docstring). Callable: ``rule(generated) -> int | None``."""
+
+    def __init__(self, prefix: str, spec: LanguageSpec | None) -> None:
+        line_start = max(prefix.rfind("\n"), prefix.rfind("\r")) + 1
+        self.head = prefix[line_start:]
+        self.comment = spec.line_comment if spec is not None else None
+        self.python = spec is not None and spec.indent_blocks
+        self.statement = bool(self.head.strip())
+        self.base = _width(leading_whitespace(self.head)) if self.statement else _width(self.head)
+
+    def __call__(self, generated: str) -> int | None:
+        text = self.head + generated
+        offset = len(self.head)
+        depth = 0
+        quote: str | None = None
+        statement = self.statement
+        base = self.base
+        block_header = False  # lines mode opened by a Python `:` header: body must be deeper than base
+        line_start = 0
+        pending: int | None = None  # start of a line in lines mode whose indentation is not checked yet
+        content_lines = 0
+        blank_before = False
+        index = 0
+        length = len(text)
+        while index < length:
+            char = text[index]
+            if quote is not None:
+                if char == "\\":
+                    index += 2
+                    continue
+                if text.startswith(quote, index):
+                    index += len(quote)
+                    quote = None
+                    continue
+                if char != "\n" or len(quote) == 3 or quote == "`":
+                    index += 1
+                    continue
+                quote = None  # an unterminated one-line string ends at the line break
+            if pending is not None and char not in " \t\r":
+                if char == "\n":
+                    blank_before = True
+                else:
+                    indent = _width(text[pending:index])
+                    if (block_header and indent <= base) or (
+                        not block_header
+                        and (indent < base or (blank_before and indent <= base and content_lines > 0))
+                    ):
+                        return _cut(generated, pending - offset)
+                    content_lines += 1
+                    blank_before = False
+                    pending = None
+            if char == "\n":
+                if depth <= 0 and index >= offset:
+                    line = text[line_start:index]
+                    if statement:
+                        if not text[offset:index].strip():
+                            statement = False  # the cursor line was complete: continue with new lines
+                            block_header = self.python and line.rstrip().endswith(":")
+                        elif self.python and _strip_comment(line, self.comment).rstrip().endswith(":"):
+                            statement = False
+                            block_header = True
+                        elif not _strip_comment(line, self.comment).rstrip().endswith(("\\", ",")):
+                            return _cut(generated, index - offset)
+                    if not statement:
+                        pending = index + 1
+                line_start = index + 1
+                index += 1
+                continue
+            if self.comment is not None and text.startswith(self.comment, index):
+                newline = text.find("\n", index)
+                index = length if newline < 0 else newline
+                continue
+            if char in "\"'`":
+                triple = text[index : index + 3]
+                quote = triple if self.python and triple in ('"""', "'''") else char
+                index += len(quote)
+                continue
+            if char in _OPEN:
+                depth += 1
+            elif char in _CLOSE:
+                depth -= 1
+            index += 1
+        return None
+
+
+def _strip_comment(line: str, comment: str | None) -> str:
+    if comment is None or comment not in line:
+        return line
+    return line.split(comment, 1)[0]
+
+
+def _cut(generated: str, index: int) -> int:
+    return len(generated[: max(0, index)].rstrip())

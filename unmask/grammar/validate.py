@@ -1,0 +1,149 @@
+"""Validating a fill: apply it, reparse incrementally, and reject it if it breaks the syntax.
+
+A :class:`FillChecker` is built once per plan (it holds the original tree and its error count) and then
+checks many candidates cheaply: the original tree is copied, told about the edits (``tree.edit``) and
+reparsed with it as the old tree, so tree-sitter reuses everything outside the holes.
+
+A candidate is rejected when the new tree has more ERROR/MISSING nodes than the original (so a document that
+was already broken elsewhere can still be filled), or when a span whose kind must hold (see
+:func:`kind_must_hold`) no longer parses as a node of that kind.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Sequence
+from dataclasses import dataclass
+
+from tree_sitter import Node, Tree
+
+from unmask.grammar.document import Document
+from unmask.grammar.languages import parser_for
+from unmask.grammar.positions import encode
+
+#: Node kinds that keep their kind when regenerated: definitions, declarations, Rust items, blocks, lists.
+_KIND_WORDS = ("definition", "declaration", "item", "block", "body", "parameters", "argument_list", "arguments")
+
+
+def kind_must_hold(kind: str | None) -> bool:
+    """True for kinds a regeneration must keep (a function stays a function); statements and expressions
+    may change kind (``x = 1`` may become ``return 1``)."""
+    return kind is not None and any(word in kind for word in _KIND_WORDS)
+
+
+def count_errors(node: Node) -> int:
+    """Number of ERROR and MISSING nodes under ``node`` (only subtrees that contain errors are walked)."""
+    if not node.has_error:
+        return 0
+    count = 0
+    stack = [node]
+    while stack:
+        current = stack.pop()
+        if current.is_error or current.is_missing:
+            count += 1
+        stack.extend(child for child in current.children if child.has_error or child.is_missing)
+    return count
+
+
+def first_error(node: Node) -> Node | None:
+    """The first ERROR or MISSING node in document order, if any."""
+    if not node.has_error:
+        return None
+    for child in node.children:
+        if child.is_error or child.is_missing:
+            found = first_error(child) if child.is_error else None
+            return found or child
+        if child.has_error:
+            return first_error(child) or child
+    return node if node.is_error or node.is_missing else None
+
+
+@dataclass(frozen=True)
+class Verdict:
+    """``ok``: the fill is acceptable. ``reason``: why not. ``error_line``: 0-based line of the first new
+    syntax error in the filled text, when there is one."""
+
+    ok: bool
+    reason: str | None = None
+    error_line: int | None = None
+
+
+class FillChecker:
+    """Checks fills of fixed char ``spans`` of a :class:`Document`. ``keep_kinds[i]`` is the kind span ``i``
+    must still parse as, or None. Fills must already be placed (re-indented)."""
+
+    def __init__(
+        self, document: Document, spans: Sequence[tuple[int, int]], keep_kinds: Sequence[str | None] = ()
+    ) -> None:
+        self.document = document
+        self.spans = tuple(spans)
+        self.keep_kinds = tuple(keep_kinds) or (None,) * len(self.spans)
+        self.byte_spans = tuple((document.byte_of(s), document.byte_of(e)) for s, e in self.spans)
+        self.base_errors = count_errors(document.root)
+
+    def parse_filled(self, fills: Sequence[str]) -> tuple[Tree, bytes, list[tuple[int, int]]]:
+        """Reparse the document with ``fills`` in place; returns the new tree, its source and the byte span of
+        each fill in the new source."""
+        if len(fills) != len(self.spans):
+            raise ValueError(f"{len(fills)} fills for {len(self.spans)} spans")
+        source = self.document.source
+        encoded = [encode(fill) for fill in fills]
+        tree = self.document.tree.copy()
+        index = self.document.index
+        for (start, end), new in zip(reversed(self.byte_spans), reversed(encoded), strict=True):
+            start_point = index.point_of_byte(start, source)
+            old_end_point = index.point_of_byte(end, source)
+            lines = new.count(b"\n")
+            if lines:
+                new_end_point = (start_point[0] + lines, len(new) - new.rfind(b"\n") - 1)
+            else:
+                new_end_point = (start_point[0], start_point[1] + len(new))
+            tree.edit(start, end, start + len(new), start_point, old_end_point, new_end_point)
+        pieces: list[bytes] = []
+        new_spans: list[tuple[int, int]] = []
+        cursor = length = 0
+        for (start, end), new in zip(self.byte_spans, encoded, strict=True):
+            pieces.append(source[cursor:start])
+            length += start - cursor
+            new_spans.append((length, length + len(new)))
+            pieces.append(new)
+            length += len(new)
+            cursor = end
+        pieces.append(source[cursor:])
+        new_source = b"".join(pieces)
+        new_tree = parser_for(self.document.language).parse(new_source, old_tree=tree)
+        return new_tree, new_source, new_spans
+
+    def check(self, fills: Sequence[str]) -> Verdict:
+        tree, source, new_spans = self.parse_filled(fills)
+        errors = count_errors(tree.root_node)
+        if errors > self.base_errors:
+            node = first_error(tree.root_node)
+            line = node.start_point[0] if node is not None else None
+            where = f" at line {line + 1}" if line is not None else ""
+            return Verdict(False, f"the fill adds a syntax error{where}", line)
+        for kind, (start, end) in zip(self.keep_kinds, new_spans, strict=True):
+            if kind is None:
+                continue
+            chunk = source[start:end]
+            start += len(chunk) - len(chunk.lstrip())
+            end -= len(chunk) - len(chunk.rstrip())
+            if start >= end or kind not in _kinds_with_range(tree.root_node, start, end):
+                return Verdict(False, f"the fill is no longer a {kind}")
+        return Verdict(True)
+
+    def __call__(self, fills: Sequence[str]) -> bool:
+        return self.check(fills).ok
+
+
+def _kinds_with_range(root: Node, start: int, end: int) -> set[str]:
+    node = root.named_descendant_for_byte_range(start, end)
+    kinds: set[str] = set()
+    while node is not None and node.start_byte == start and node.end_byte == end:
+        kinds.add(node.type)
+        node = node.parent
+    return kinds
+
+
+def is_valid(document: Document, spans: Sequence[tuple[int, int]], fills: Sequence[str]) -> bool:
+    """One-off check (builds a :class:`FillChecker`)."""
+    return FillChecker(document, spans).check(fills).ok
