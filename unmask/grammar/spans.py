@@ -41,16 +41,6 @@ def trim_whitespace(text: str, start: int, end: int) -> tuple[int, int]:
     return start, end
 
 
-def _outermost_same_range(node: Node) -> Node:
-    """Climb to the largest named ancestor with exactly the same byte range (``call`` -> ``expression_statement``)."""
-    parent = node.parent
-    while parent is not None and parent.start_byte == node.start_byte and parent.end_byte == node.end_byte:
-        if parent.is_named:
-            node = parent
-        parent = parent.parent
-    return node
-
-
 def node_at(document: Document, offset: int) -> Node:
     """The smallest named node at a cursor. A cursor just after a token (before whitespace, a line end or the
     text's end) belongs to that token, as editors mean it."""
@@ -69,7 +59,7 @@ def snap_range(document: Document, start: int, end: int) -> Snap:
     check_range(document.text, start, end)
     start, end = trim_whitespace(document.text, start, end)
     if start == end:
-        node = _outermost_same_range(node_at(document, start))
+        node = node_at(document, start)
         node_start, node_end = document.span_of(node)
         return Snap(node_start, node_end, node.type, node_kinds=(node.type,))
     byte_start, byte_end = document.byte_of(start), document.byte_of(end)
@@ -88,7 +78,6 @@ def snap_range(document: Document, start: int, end: int) -> Snap:
             run_end = document.index.offset_of_byte(overlapping[-1].end_byte)
             kinds = tuple(child.type for child in overlapping if child.is_named)
             return Snap(run_start, run_end, node.type, is_run=True, node_kinds=kinds)
-    node = _outermost_same_range(node)
     node_start, node_end = document.span_of(node)
     return Snap(node_start, node_end, node.type, node_kinds=(node.type,))
 
@@ -106,13 +95,11 @@ def enclosing_nodes(document: Document, offset: int) -> list[Node]:
 
 def enclosing_spans(document: Document, offset: int) -> list[tuple[str, int, int]]:
     """``(kind, start, end)`` of the enclosing named nodes, small to large, one per distinct range (the
-    outermost kind wins, so each level of "expand" grows the span)."""
+    innermost kind of equal spans is kept: a method, not the class body it fills), so each level grows."""
     spans: list[tuple[str, int, int]] = []
     for node in enclosing_nodes(document, offset):
         start, end = document.span_of(node)
-        if spans and spans[-1][1] == start and spans[-1][2] == end:
-            spans[-1] = (node.type, start, end)
-        else:
+        if not spans or (spans[-1][1], spans[-1][2]) != (start, end):
             spans.append((node.type, start, end))
     return spans
 
