@@ -1,0 +1,173 @@
+"""One generation, end to end: snapshot -> plan -> model (step by step) -> edits -> maybe applied.
+
+Every feature that runs the model goes through :func:`generate`; every feature that edits the document goes
+through :func:`apply_generation`, which re-checks the document version right before ``workspace/applyEdit``
+and sends a versioned ``TextDocumentEdit``, so a result computed for an older version is never applied.
+"""
+
+from __future__ import annotations
+
+import logging
+from dataclasses import dataclass
+from typing import TYPE_CHECKING, Any
+
+from lsprotocol import types
+
+from unmask.editing import (
+    FillPlan,
+    PlanValidator,
+    TextEdit,
+    apply_edits,
+    edits_for,
+    stop_rule_for,
+    validator_for,
+)
+from unmask.model.api import Candidate, FillResult, ModelError, Step, StopRule
+from unmask.server.convert import LineIndex, registry_language, versioned_workspace_edit
+from unmask.server.errors import LanguageDisabled
+from unmask.server.features.progress import WorkProgress
+from unmask.server.jobs import Snapshot
+
+if TYPE_CHECKING:
+    from unmask.server.app import UnmaskServer
+
+logger = logging.getLogger(__name__)
+
+STEP_NOTIFICATION = "unmask/step"
+
+
+@dataclass(frozen=True)
+class Generation:
+    """A finished fill for one snapshot. ``edits`` are char offsets into ``snapshot.text``."""
+
+    snapshot: Snapshot
+    plan: FillPlan
+    result: FillResult
+    candidate: Candidate
+    edits: tuple[TextEdit, ...]
+    valid: bool | None  # None: no grammar to check with
+
+    @property
+    def new_text(self) -> str:
+        return apply_edits(self.snapshot.text, list(self.edits))
+
+
+def document_language(ls: UnmaskServer, snapshot: Snapshot) -> str | None:
+    """The grammar for the document, None when there is none (fills then go unchecked: the user is told once).
+
+    Raises :class:`LanguageDisabled` when the ``languages`` setting leaves this languageId out.
+    """
+    if not ls.settings.language_enabled(snapshot.language_id):
+        raise LanguageDisabled(
+            f"unmask is off for languageId {snapshot.language_id!r} (setting unmask.languages: "
+            f"{', '.join(ls.settings.languages)})"
+        )
+    language = registry_language(snapshot.language_id)
+    if language is None:
+        ls.show_once(
+            f"no-grammar:{snapshot.language_id}",
+            f"unmask: no grammar for languageId {snapshot.language_id!r}: fills are not syntax-checked and "
+            "node-based actions are unavailable",
+            types.MessageType.Warning,
+        )
+    return language
+
+
+def request_options(ls: UnmaskServer) -> dict[str, Any]:
+    """FillRequest options from the settings, for the ``plan_*`` functions of unmask.editing."""
+    return ls.settings.request_options()
+
+
+def choose_candidate(
+    result: FillResult, validate: PlanValidator | None, stop: StopRule | None
+) -> tuple[Candidate, tuple[str, ...], bool | None]:
+    """The first candidate (engines rank best first) whose fills, cut by the stop rule, pass validation; the
+    engine's best, marked invalid, if none does. Same rule as :func:`unmask.editing.fill_document`."""
+    first: tuple[Candidate, tuple[str, ...], bool | None] | None = None
+    for candidate in result.candidates:
+        fills = candidate.fills
+        if stop is not None and len(fills) == 1:
+            cut = stop(fills[0])
+            if cut is not None:
+                fills = (fills[0][:cut],)
+        valid = None if validate is None else validate.check(fills).ok
+        if valid is not False:
+            return candidate, fills, valid
+        first = first or (candidate, fills, valid)
+    if first is None:
+        raise ModelError("the engine returned no candidates")
+    return first
+
+
+async def generate(
+    ls: UnmaskServer,
+    snapshot: Snapshot,
+    plan: FillPlan,
+    *,
+    title: str,
+    token: types.ProgressToken | None = None,
+) -> Generation:
+    """Run ``plan`` on the model as the document's job; cancellable between steps (raises CancelledError)."""
+    index = LineIndex(snapshot.text)
+    ranges = [index.range(start, end) for start, end in plan.spans]
+    with ls.jobs.claim(snapshot.uri):
+        progress = await WorkProgress.begin(ls, token, f"unmask: {title}")
+        outcome = "cancelled"
+        try:
+            if not ls.host.ready:
+                progress.report(f"waiting for model {ls.host.model} to load")
+            engine = await ls.host.wait_ready()
+
+            def on_step(step: Step) -> None:
+                progress.steps(step.index, step.total)
+                payload = {
+                    "uri": snapshot.uri,
+                    "version": snapshot.version,
+                    "ranges": [ls.protocol._converter.unstructure(range_) for range_ in ranges],
+                    "texts": list(step.fills),
+                    "step": step.index,
+                    "total": step.total,
+                }
+                ls.protocol.notify(STEP_NOTIFICATION, payload)
+
+            validate, stop = validator_for(plan), stop_rule_for(plan)
+            result = await ls.jobs.run_fill(engine, plan.request, validate=validate, stop=stop, on_step=on_step)
+            candidate, fills, valid = choose_candidate(result, validate, stop)
+            edits = tuple(edits_for(plan, fills))
+            outcome = f"done: {result.steps} steps, {result.elapsed_s:.2f}s" + ("" if valid is not False else ", did not parse")
+        except Exception as exc:
+            outcome = f"failed: {exc}"
+            raise
+        finally:
+            progress.end(outcome)
+    logger.info("%s %s v%d: %s", title, snapshot.uri, snapshot.version, outcome)
+    generation = Generation(snapshot, plan, result, candidate, edits, valid)
+    ls.last_generation[snapshot.uri] = generation
+    return generation
+
+
+def stale_reason(ls: UnmaskServer, snapshot: Snapshot) -> str | None:
+    """Why a result for ``snapshot`` must not be applied now, or None if the document is still that version."""
+    current = ls.documents.version(snapshot.uri)
+    if current is None:
+        return f"{snapshot.uri} was closed while generating; nothing applied"
+    if current != snapshot.version:
+        return f"the document changed while generating (version {snapshot.version} -> {current}); nothing applied"
+    return None
+
+
+async def apply_generation(ls: UnmaskServer, generation: Generation, label: str) -> dict[str, object]:
+    """Send the edits through ``workspace/applyEdit``; returns the command result ``{applied, reason?}``."""
+    if not generation.edits:
+        return {"applied": False, "reason": "the model proposed no change"}
+    snapshot = generation.snapshot
+    reason = stale_reason(ls, snapshot)
+    if reason is not None:
+        logger.info("not applying %s: %s", label, reason)
+        return {"applied": False, "reason": reason}
+    edit = versioned_workspace_edit(snapshot.uri, snapshot.version, LineIndex(snapshot.text), generation.edits)
+    response = await ls.workspace_apply_edit_async(types.ApplyWorkspaceEditParams(edit=edit, label=label))
+    if response is None or not response.applied:
+        reason = (response.failure_reason if response is not None else None) or "the client did not apply the edit"
+        return {"applied": False, "reason": reason}
+    return {"applied": True}
