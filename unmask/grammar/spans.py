@@ -14,6 +14,10 @@ from tree_sitter import Node
 from unmask.grammar.document import Document
 from unmask.grammar.errors import BadRange
 
+#: Anonymous tokens allowed inside a run of siblings: list separators. A run may not swallow keywords or
+#: structural punctuation (``class A: ...`` selected from the name on snaps to the whole class).
+_SEPARATORS = (",", ";")
+
 
 @dataclass(frozen=True)
 class Snap:
@@ -70,6 +74,7 @@ def snap_range(document: Document, start: int, end: int) -> Snap:
             len(overlapping) > 1
             and overlapping[0].is_named
             and overlapping[-1].is_named
+            and all(child.is_named or child.type in _SEPARATORS for child in overlapping)
             and overlapping[0].start_byte <= byte_start
             and overlapping[-1].end_byte >= byte_end
             and not (overlapping[0].start_byte == node.start_byte and overlapping[-1].end_byte == node.end_byte)

@@ -1,0 +1,153 @@
+"""unmask.editing: planning fills, validating and placing candidates, applying edits."""
+
+from __future__ import annotations
+
+import pytest
+
+from unmask.editing import (
+    TextEdit,
+    apply_edits,
+    edits_for,
+    enclosing_kinds,
+    fill_document,
+    plan_cursor,
+    plan_enclosing,
+    plan_holes,
+    plan_infill,
+    plan_range,
+    stop_rule_for,
+    validator_for,
+)
+from unmask.grammar.errors import BadEdits, BadRange, GrammarError, NoHoles
+from unmask.model.api import SHIPPED_WEIGHTS, FakeEngine, load_engine
+
+SOURCE = "def f(x):\n    return x + 1\n\n\ndef g(y):\n    ...\n\n\nz = f(2)\n"
+
+
+def test_plan_range_snaps_and_builds_the_request() -> None:
+    start = SOURCE.index("x + 1")
+    plan = plan_range(SOURCE, "python", start + 1, start + 4, steps=8, seed=3)
+    assert plan.spans == ((start, start + 5),) and plan.kinds == ("binary_operator",)
+    assert plan.request.segments == (SOURCE[:start], SOURCE[start + 5 :])
+    assert plan.request.holes[0].original == "x + 1" and plan.request.holes[0].kind == "binary_operator"
+    assert plan.request.steps == 8 and plan.request.seed == 3 and plan.request.language == "python"
+    assert plan.note is None and plan.keep_kinds == (None,)
+
+
+def test_plan_range_without_snap_and_hole_options() -> None:
+    plan = plan_range(SOURCE, "python", 2, 5, snap=False, max_tokens=12)
+    assert plan.spans == ((2, 5),) and plan.request.holes[0].max_tokens == 12
+
+
+def test_plan_range_of_a_definition_keeps_its_kind() -> None:
+    end = SOURCE.index("\n\n\ndef g")
+    plan = plan_range(SOURCE, "python", 0, end)
+    assert plan.kinds == ("function_definition",) and plan.keep_kinds == ("function_definition",)
+    validator = validator_for(plan)
+    assert validator is not None
+    assert validator(("def f(x):\n    return x * 2",))
+    assert not validator(("f = 1",))
+
+
+def test_bad_ranges() -> None:
+    with pytest.raises(BadRange):
+        plan_range(SOURCE, "python", 5, 2)
+    with pytest.raises(BadRange):
+        plan_cursor(SOURCE, "python", len(SOURCE) + 1)
+    assert issubclass(BadRange, GrammarError)
+
+
+def test_plan_cursor_append_is_ar_with_a_stop_rule() -> None:
+    text = "def f(x):\n    "
+    plan = plan_cursor(text, "python", len(text))
+    assert plan.spans == ((len(text), len(text)),) and plan.reasons == ("append",)
+    assert plan.request.resolved_mode() == "ar"
+    stop = stop_rule_for(plan)
+    assert stop is not None and stop("return x\n\ndef g():\n") == len("return x")
+
+
+def test_plan_cursor_inside_code_is_an_empty_infill() -> None:
+    offset = SOURCE.index("+ 1")
+    plan = plan_cursor(SOURCE, "python", offset)
+    assert plan.spans == ((offset, offset),) and plan.reasons == ("cursor",)
+    assert plan.request.resolved_mode() == "diffusion" and stop_rule_for(plan) is None
+    assert plan_infill(SOURCE[:offset], SOURCE[offset:], "python").request == plan.request
+
+
+def test_plan_holes() -> None:
+    text = "def f(x):\n    ...\n\ny = ___\nprint(y)\n"
+    plan = plan_holes(text, "py", candidates=2)
+    assert [text[s:e] for s, e in plan.spans] == ["...", "___"]
+    assert plan.reasons == ("placeholder", "marker") and len(plan.request.holes) == 2
+    assert plan.request.segments[1] == "\n\ny = " and plan.request.candidates == 2
+    with pytest.raises(NoHoles):
+        plan_holes("x = 1\n", "python")
+
+
+def test_enclosing_levels() -> None:
+    offset = SOURCE.index("x + 1")
+    levels = enclosing_kinds(SOURCE, "python", offset)
+    assert [kind for kind, _, _ in levels][:2] == ["identifier", "binary_operator"]
+    plan = plan_enclosing(SOURCE, "python", offset, level=3)
+    assert plan.kinds == ("function_definition",) and plan.spans[0][0] == 0
+    assert plan_enclosing(SOURCE, "python", offset, level=99).kinds == ("module",)
+
+
+def test_unknown_language_falls_back_and_says_so() -> None:
+    text = "alpha beta\n  gamma ___ delta\n"
+    plan = plan_holes(text, "cobol")
+    assert plan.language is None and plan.note and "unknown language" in plan.note
+    assert [text[s:e] for s, e in plan.spans] == ["___"]
+    assert validator_for(plan) is None
+    assert [kind for kind, _, _ in enclosing_kinds(text, None, text.index("gamma"))] == ["line", "paragraph"]
+    assert plan_range(text, None, 0, 3).spans == ((0, 3),)
+
+
+def test_edits_are_reindented_and_keep_crlf() -> None:
+    text = "def f(x):\r\n    ___\r\n"
+    plan = plan_holes(text, "python")
+    [edit] = edits_for(plan, "if x:\n    return 1\nreturn 2")
+    assert edit.new_text == "if x:\r\n        return 1\r\n    return 2"
+    new_text = apply_edits(text, [edit])
+    assert new_text == "def f(x):\r\n    if x:\r\n        return 1\r\n    return 2\r\n"
+    validator = validator_for(plan)
+    assert validator is not None and validator(("if x:\n    return 1\nreturn 2",))
+
+
+def test_apply_edits_checks_overlap_and_order() -> None:
+    assert apply_edits("abcdef", [TextEdit(4, 5, "E"), TextEdit(0, 1, "A")]) == "AbcdEf"
+    with pytest.raises(BadEdits):
+        apply_edits("abcdef", [TextEdit(0, 3, ""), TextEdit(2, 4, "")])
+    with pytest.raises(BadEdits):
+        apply_edits("abc", [TextEdit(2, 9, "")])
+
+
+def test_fill_document_validates_and_applies() -> None:
+    text = "def f(x):\n    return ___\n\nprint(f(1))\n"
+    plan = plan_holes(text, "python")
+    steps: list[int] = []
+    outcome = fill_document(FakeEngine(steps=3, text="x * 2"), plan, on_step=lambda step: steps.append(step.index))
+    assert steps == [1, 2, 3]
+    assert outcome.valid is True and outcome.new_text == text.replace("___", "x * 2")
+    broken = fill_document(FakeEngine(text="x *"), plan)
+    assert broken.valid is False and broken.reason and "syntax error" in broken.reason
+
+
+def test_fill_document_applies_the_stop_rule_to_appends() -> None:
+    text = "def f(x):\n    "
+    outcome = fill_document(FakeEngine(text="return x\n\n\nprint('more')\n"), plan_cursor(text, "python", len(text)))
+    assert outcome.fills == ("return x",) and outcome.new_text == text + "return x"
+    assert outcome.result.mode == "ar"
+
+
+@pytest.mark.slow
+def test_fill_document_with_the_shipped_model() -> None:
+    if not (SHIPPED_WEIGHTS / "model.safetensors").is_file():
+        pytest.skip("shipped model not present: unmask/model/weights/model.safetensors is missing")
+    engine = load_engine()
+    text = "def add(a, b):\n    return ___\n\n\nprint(add(1, 2))\n"
+    plan = plan_holes(text, "python", steps=16, seed=0)
+    outcome = fill_document(engine, plan)
+    assert outcome.new_text.startswith("def add(a, b):\n    return ")
+    assert outcome.new_text.endswith("\n\n\nprint(add(1, 2))\n")
+    assert outcome.valid is not None and len(outcome.edits) == 1

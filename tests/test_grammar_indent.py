@@ -1,0 +1,83 @@
+"""Indentation style detection, re-indenting fills, and the AR stop rule."""
+
+from __future__ import annotations
+
+from unmask.grammar.indent import IndentStyle, detect_indent, detect_line_break, line_indent_at, reindent
+from unmask.grammar.languages import get_language
+from unmask.grammar.stops import ContinuationStop
+
+PYTHON = get_language("python")
+JAVASCRIPT = get_language("javascript")
+
+
+def test_detect_indent() -> None:
+    assert detect_indent("def f():\n  if x:\n    y\n  z\n").unit == "  "
+    assert detect_indent("def f():\n    if x:\n        y\n").unit == "    "
+    assert detect_indent("func f() {\n\tif x {\n\t\ty()\n\t}\n}\n").unit == "\t"
+    assert detect_indent("x = 1\n").unit == "    "  # nothing indented: the default
+    assert detect_line_break("a\r\nb\r\n") == "\r\n" and detect_line_break("a\nb\r\n\n") == "\n"
+
+
+def test_line_indent_at() -> None:
+    text = "def f():\n    return g(\n        1)\n"
+    assert line_indent_at(text, text.index("g(")) == "    "
+    assert line_indent_at(text, text.index("1)")) == "        "
+    assert line_indent_at(text, 0) == ""
+
+
+def test_absolute_fill_is_kept() -> None:
+    fill = "if x:\n        return 1\n    return 2"
+    assert reindent(fill, "    ", IndentStyle("    ")) == fill
+    assert reindent("single line", "    ", IndentStyle()) == "single line"
+
+
+def test_relative_fill_is_shifted_to_its_place() -> None:
+    fill = "if x:\n    return 1\nreturn 2"
+    assert reindent(fill, "    ", IndentStyle("    ")) == "if x:\n        return 1\n    return 2"
+
+
+def test_spaces_become_tabs_and_tabs_become_spaces() -> None:
+    assert reindent("if x {\n\ty()\n}", "", IndentStyle("  ")) == "if x {\n  y()\n}"
+    assert reindent("if x {\n    y()\n}", "", IndentStyle("\t")) == "if x {\n\ty()\n}"
+    assert reindent("a\n\n\tb", "\t", IndentStyle("\t")) == "a\n\n\tb"
+
+
+def cut(prefix: str, generated: str, spec=PYTHON) -> str | None:  # type: ignore[no-untyped-def]
+    index = ContinuationStop(prefix, spec)(generated)
+    return None if index is None else generated[:index]
+
+
+def test_stop_at_end_of_statement_started_on_cursor_line() -> None:
+    assert cut("def f(x):\n    y = foo(", "x, 1)\n    return y\n") == "x, 1)"
+    assert cut("def f(x):\n    y = foo(", "x,\n        1)\n    return y\n") == "x,\n        1)"
+    assert cut("def f(x):\n    y = foo(", "x, 1") is None  # no boundary yet: go on
+
+
+def test_stop_at_dedent_below_start() -> None:
+    assert cut("def f(x):\n    ", "y = 1\n    return y\n\ndef g():\n") == "y = 1\n    return y"
+    assert cut("def f(x):\n    if x:", "\n        return 1\n    return 2\n") == "\n        return 1"
+
+
+def test_stop_at_blank_line_then_same_level() -> None:
+    assert cut("", "def f(x):\n    return 1\n\n\ndef g():\n") == "def f(x):\n    return 1"
+    assert cut("def f(x):\n    ", "a = 1\n    b = 2\n\n    return a\n") == "a = 1\n    b = 2"
+
+
+def test_complete_cursor_line_continues_with_next_lines() -> None:
+    assert cut("x = 1", "\ny = 2\nz = 3\n\nprint(z)") == "\ny = 2\nz = 3"
+
+
+def test_strings_and_comments_do_not_confuse_brackets() -> None:
+    assert cut('s = """', 'doc (\n\nmore"""\nx = 1\n') == 'doc (\n\nmore"""'
+    assert cut("x = [", "1, 2]  # (\ny = 2\n") == "1, 2]  # ("
+    assert cut("const x = {", 'a: "}", b: 2\n};\nfoo();', JAVASCRIPT) == 'a: "}", b: 2\n};'
+
+
+def test_brace_language_block_stops_before_closing_brace() -> None:
+    assert cut("function f(a) {\n  ", "const b = a + 1;\n  return b;\n}\n", JAVASCRIPT) == (
+        "const b = a + 1;\n  return b;"
+    )
+
+
+def test_unknown_language_uses_indentation_only() -> None:
+    assert ContinuationStop("  ", None)("a\n  b\nc\n") == len("a\n  b")

@@ -1,0 +1,102 @@
+"""Validation: the original always passes, broken fills are rejected, kinds hold where they must."""
+
+from __future__ import annotations
+
+from pathlib import Path
+
+import pytest
+from hypothesis import HealthCheck, given, settings
+from hypothesis import strategies as st
+
+from unmask.grammar.document import Document, parse_document
+from unmask.grammar.spans import snap_range
+from unmask.grammar.validate import FillChecker, count_errors, kind_must_hold
+
+STDLIB = Path("/root/.pyenv/versions/3.11.7/lib/python3.11")
+FILES = ["textwrap.py", "shlex.py", "bisect.py", "colorsys.py", "fnmatch.py", "copy.py"]
+BREAKERS = ["(", "def", "]:", "'''", "if :", "x = = 1"]
+
+
+def stdlib_text(name: str) -> str:
+    path = STDLIB / name
+    if not path.is_file():
+        pytest.skip(f"{path} not present on this machine")
+    return path.read_text(encoding="utf-8")
+
+
+def test_accepts_original_and_rejects_broken() -> None:
+    text = "def f(x):\n    return x + 1\n\ny = f(2)\n"
+    start = text.index("x + 1")
+    checker = FillChecker(parse_document(text, "python"), [(start, start + 5)])
+    assert checker.check(["x + 1"]).ok
+    assert checker.check(["x * (2 - x)"]).ok
+    verdict = checker.check(["x +"])
+    assert not verdict.ok and verdict.error_line == 1 and "line 2" in (verdict.reason or "")
+    assert not checker(["(x"])
+
+
+def test_kind_must_hold_for_definitions() -> None:
+    text = "def f(x):\n    return x\n\n\nz = 1\n"
+    document = parse_document(text, "python")
+    snap = snap_range(document, 0, text.index("\n\n\n"))
+    assert snap.kind == "function_definition" and kind_must_hold(snap.kind)
+    checker = FillChecker(document, [(snap.start, snap.end)], [snap.kind])
+    assert checker.check(["def g(y):\n    return y * 2"]).ok
+    verdict = checker.check(["g = 1"])
+    assert not verdict.ok and "function_definition" in (verdict.reason or "")
+    assert not checker.check(["   "]).ok
+    assert not kind_must_hold("expression_statement") and not kind_must_hold(None)
+
+
+def test_already_broken_document_can_still_be_filled() -> None:
+    text = "x = foo(\ny = ___\n"
+    document = parse_document(text, "python")
+    assert count_errors(document.root) > 0
+    start = text.index("___")
+    checker = FillChecker(document, [(start, start + 3)])
+    assert checker.check(["bar"]).ok
+
+
+def test_several_spans_in_brace_language() -> None:
+    text = "int f(int a) {\n    return ___;\n}\nint g(void) { return ___; }\n"
+    first, second = text.index("___"), text.rindex("___")
+    checker = FillChecker(parse_document(text, "c"), [(first, first + 3), (second, second + 3)])
+    assert checker.check(["a * 2", "f(1)"]).ok
+    assert not checker.check(["a * 2", "f(1"]).ok
+    assert not checker.check(["a *", "1"]).ok
+
+
+def test_non_ascii_and_crlf() -> None:
+    text = 's = "\U0001f600"\r\nt = ___\r\nu = 1\r\n'
+    start = text.index("___")
+    checker = FillChecker(parse_document(text, "python"), [(start, start + 3)])
+    assert checker.check(['"\u00e9\U0001f600"']).ok
+    assert not checker.check(['"\u00e9']).ok
+
+
+@settings(max_examples=40, deadline=None, suppress_health_check=[HealthCheck.too_slow])
+@given(st.sampled_from(FILES), st.data())
+def test_original_passes_and_breakers_fail_on_stdlib(name: str, data: st.DataObject) -> None:
+    text = stdlib_text(name)
+    document = parse_document(text, "python")
+    start = data.draw(st.integers(0, len(text) - 1))
+    end = data.draw(st.integers(start, min(len(text), start + 300)))
+    snap = snap_range(document, start, end)
+    original = text[snap.start : snap.end]
+    keep = snap.kind if kind_must_hold(snap.kind) and not snap.is_run else None
+    checker = FillChecker(document, [(snap.start, snap.end)], [keep])
+    assert checker.check([original]).ok
+    if inside_string_or_comment(document, snap.start, snap.end):
+        return  # brackets and keywords are just text there
+    # An unclosed bracket before whole nodes always leaves the file broken.
+    assert not checker.check([data.draw(st.sampled_from(["(", "[", "{"])) + original]).ok
+    assert not checker.check([data.draw(st.sampled_from(BREAKERS))]).ok
+
+
+def inside_string_or_comment(document: Document, start: int, end: int) -> bool:
+    node = document.root.named_descendant_for_byte_range(document.byte_of(start), document.byte_of(end))
+    while node is not None:
+        if "string" in node.type or "comment" in node.type:
+            return True
+        node = node.parent
+    return False
