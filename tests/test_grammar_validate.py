@@ -100,3 +100,12 @@ def inside_string_or_comment(document: Document, start: int, end: int) -> bool:
             return True
         node = node.parent
     return False
+
+
+def test_hidden_missing_token_counts_as_an_error() -> None:
+    # `x = 1pass` parses with a MISSING `_newline` that no node API shows; it must still be rejected.
+    text = "x = 1\n"
+    checker = FillChecker(parse_document(text, "python"), [(5, 5)])
+    assert count_errors(parse_document("x = 1pass\n", "python").root) == 1
+    assert not checker.check(["pass"]).ok
+    assert checker.check([" + 2"]).ok

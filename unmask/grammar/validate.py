@@ -31,7 +31,11 @@ def kind_must_hold(kind: str | None) -> bool:
 
 
 def count_errors(node: Node) -> int:
-    """Number of ERROR and MISSING nodes under ``node`` (only subtrees that contain errors are walked)."""
+    """Number of ERROR and MISSING nodes under ``node`` (only subtrees that contain errors are walked).
+
+    A MISSING token of a hidden rule (Python's ``_newline``) is invisible to every node API; it shows only as
+    ``has_error`` on its parent with no erroneous child, and counts as one error there.
+    """
     if not node.has_error:
         return 0
     count = 0
@@ -40,12 +44,15 @@ def count_errors(node: Node) -> int:
         current = stack.pop()
         if current.is_error or current.is_missing:
             count += 1
-        stack.extend(child for child in current.children if child.has_error or child.is_missing)
+        flagged = [child for child in current.children if child.has_error or child.is_missing]
+        if not flagged and not (current.is_error or current.is_missing):
+            count += 1
+        stack.extend(flagged)
     return count
 
 
 def first_error(node: Node) -> Node | None:
-    """The first ERROR or MISSING node in document order, if any."""
+    """The first ERROR or MISSING node in document order, or the node holding a hidden MISSING token."""
     if not node.has_error:
         return None
     for child in node.children:
@@ -54,7 +61,7 @@ def first_error(node: Node) -> Node | None:
             return found or child
         if child.has_error:
             return first_error(child) or child
-    return node if node.is_error or node.is_missing else None
+    return node
 
 
 @dataclass(frozen=True)
