@@ -119,10 +119,15 @@ class Editor:
         return await self.client.workspace_execute_command_async(params)
 
 
-def _as_dict(params: Any) -> dict[str, Any]:
-    if isinstance(params, dict):
-        return params
-    return {key: _as_dict(value) if hasattr(value, "_asdict") else value for key, value in params._asdict().items()}
+def _as_dict(value: Any) -> Any:
+    """pygls hands untyped notification params over as namedtuples: turn them back into JSON values."""
+    if hasattr(value, "_asdict"):
+        value = value._asdict()
+    if isinstance(value, dict):
+        return {key: _as_dict(item) for key, item in value.items()}
+    if isinstance(value, list | tuple):
+        return [_as_dict(item) for item in value]
+    return value
 
 
 @contextlib.asynccontextmanager

@@ -55,7 +55,7 @@ def code_action(ls: UnmaskServer, params: types.CodeActionParams) -> list[types.
         actions.append(
             _action(
                 ls, "Regenerate selection", {**args, "action": "selection"},
-                types.Command("Regenerate selection", commands.REGENERATE, [args]),
+                types.Command(title="Regenerate selection", command=commands.REGENERATE, arguments=[args]),
             )
         )
     if language is not None:
@@ -70,7 +70,7 @@ def code_action(ls: UnmaskServer, params: types.CodeActionParams) -> list[types.
             actions.append(
                 _action(
                     ls, title, {**args, "action": "enclosing"},
-                    types.Command(title, commands.REGENERATE_ENCLOSING, [args]),
+                    types.Command(title=title, command=commands.REGENERATE_ENCLOSING, arguments=[args]),
                 )
             )
     try:
@@ -83,7 +83,7 @@ def code_action(ls: UnmaskServer, params: types.CodeActionParams) -> list[types.
             actions.append(
                 _action(
                     ls, "Fill this hole", {**args, "action": "hole"},
-                    types.Command("Fill this hole", commands.REGENERATE, [args]),
+                    types.Command(title="Fill this hole", command=commands.REGENERATE, arguments=[args]),
                 )
             )
             break
@@ -91,7 +91,7 @@ def code_action(ls: UnmaskServer, params: types.CodeActionParams) -> list[types.
         actions.append(
             _action(
                 ls, "Fill all holes in file", {**base, "action": "holes"},
-                types.Command("Fill all holes in file", commands.FILL_HOLES, [base]),
+                types.Command(title="Fill all holes in file", command=commands.FILL_HOLES, arguments=[base]),
             )
         )
     return actions

@@ -97,7 +97,7 @@ async def completion(ls: UnmaskServer, params: types.CompletionParams) -> types.
         label=label[:60],
         kind=types.CompletionItemKind.Snippet,
         detail=f"unmask ({generation.result.mode}, {generation.result.steps} steps)",
-        documentation=types.MarkupContent(kind=types.MarkupKind.PlainText, value=new_text),
+        documentation=new_text,
         text_edit=types.TextEdit(range=range_, new_text=new_text),
         insert_text_format=types.InsertTextFormat.PlainText,
         filter_text=generation.snapshot.text[index.offset(range_.start) : index.offset(cursor)],
