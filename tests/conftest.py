@@ -137,9 +137,10 @@ async def editor_session(
     inline: bool = True,
     resolve: bool = True,
     configuration: dict[str, Any] | None = None,
+    server_args: tuple[str, ...] = (),
 ) -> AsyncIterator[Editor]:
     """Start ``unmask serve`` on stdio, initialize it like an editor would, and shut it down afterwards."""
-    client = await ClientServerConfig(server_command=SERVER_COMMAND).start()
+    client = await ClientServerConfig(server_command=[*SERVER_COMMAND, *server_args]).start()
     assert isinstance(client, LanguageClient)
     editor = Editor(client)
     if configuration is not None:

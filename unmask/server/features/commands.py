@@ -65,11 +65,11 @@ def plan_reroll(ls: UnmaskServer, snapshot: Snapshot) -> FillPlan:
     last = ls.last_generation.get(snapshot.uri)
     if last is None:
         raise JsonRpcInvalidParams(message=f"nothing to re-roll: no fill has run on {snapshot.uri}")
-    if last.new_text != snapshot.text or len(last.edits) != len(last.plan.spans):
+    if last.new_text != snapshot.text:
         raise JsonRpcInvalidParams(message="nothing to re-roll: the document changed since the last fill")
     spans: list[tuple[int, int]] = []
     shift = 0
-    for edit in sorted(last.edits, key=lambda edit: edit.start):
+    for edit in sorted(last.placed, key=lambda edit: edit.start):
         start = edit.start + shift
         spans.append((start, start + len(edit.new_text)))
         shift += len(edit.new_text) - (edit.end - edit.start)

@@ -38,7 +38,8 @@ STEP_NOTIFICATION = "unmask/step"
 
 @dataclass(frozen=True)
 class Generation:
-    """A finished fill for one snapshot. ``edits`` are char offsets into ``snapshot.text``."""
+    """A finished fill for one snapshot. ``edits`` are char offsets into ``snapshot.text``; edits that would
+    change nothing are left out."""
 
     snapshot: Snapshot
     plan: FillPlan
@@ -46,6 +47,7 @@ class Generation:
     candidate: Candidate
     edits: tuple[TextEdit, ...]
     valid: bool | None  # None: no grammar to check with
+    placed: tuple[TextEdit, ...]  # one per span, no-ops included (where each fill now lies)
 
     @property
     def new_text(self) -> str:
@@ -133,7 +135,8 @@ async def generate(
             validate, stop = validator_for(plan), stop_rule_for(plan)
             result = await ls.jobs.run_fill(engine, plan.request, validate=validate, stop=stop, on_step=on_step)
             candidate, fills, valid = choose_candidate(result, validate, stop)
-            edits = tuple(edits_for(plan, fills))
+            placed = tuple(edits_for(plan, fills))
+            edits = tuple(e for e in placed if snapshot.text[e.start : e.end] != e.new_text)
             outcome = f"done: {result.steps} steps, {result.elapsed_s:.2f}s" + ("" if valid is not False else ", did not parse")
         except Exception as exc:
             outcome = f"failed: {exc}"
@@ -141,7 +144,7 @@ async def generate(
         finally:
             progress.end(outcome)
     logger.info("%s %s v%d: %s", title, snapshot.uri, snapshot.version, outcome)
-    generation = Generation(snapshot, plan, result, candidate, edits, valid)
+    generation = Generation(snapshot, plan, result, candidate, edits, valid, placed)
     ls.last_generation[snapshot.uri] = generation
     return generation
 
