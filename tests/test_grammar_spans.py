@@ -106,3 +106,34 @@ def test_snap_covers_selection_and_stays_inside(name: str, data: st.DataObject) 
     assert levels[-1][1:] == (0, len(text)) or levels[-1][0] == "module"
     for kind, span_start, span_end in levels:
         assert 0 <= span_start <= span_end <= len(text) and kind
+
+
+SNIPPETS = {
+    "javascript": "function f(a, b) {\n  const c = a + b; // sum\n  return [c, `x${a}`];\n}\nclass K { m() { return this.v ?? 1; } }\n",
+    "tsx": "type P = { n: number };\nexport const C = (p: P) => <div id=\"x\">{p.n * 2}</div>;\n",
+    "go": "package main\n\nfunc add(a, b int) int {\n\tif a > b {\n\t\treturn a - b\n\t}\n\treturn a + b\n}\n",
+    "rust": "fn add(a: i32, b: i32) -> i32 {\n    let s = \"\u00e9\U0001f600\";\n    a + b\n}\n",
+    "java": "class A {\n    int f(int x) {\n        return x * 2;\n    }\n}\n",
+    "c": "int main(void) {\n    int x = 1;\n    return x + 2;\n}\n",
+    "cpp": "#include <vector>\nauto f(std::vector<int> v) { return v.size(); }\n",
+}
+
+
+@settings(max_examples=60, deadline=None)
+@given(st.sampled_from(sorted(SNIPPETS)), st.data())
+def test_snap_in_every_language_covers_and_original_validates(language: str, data: st.DataObject) -> None:
+    from unmask.grammar.validate import FillChecker
+
+    text = SNIPPETS[language]
+    document = parse_document(text, language)
+    assert not document.root.has_error
+    start = data.draw(st.integers(0, len(text)))
+    end = data.draw(st.integers(start, len(text)))
+    snap = snap_range(document, start, end)
+    inner = text[start:end]
+    if inner.strip():
+        inner_start = start + len(inner) - len(inner.lstrip())
+        assert snap.start <= inner_start and inner_start + len(inner.strip()) <= snap.end
+    assert 0 <= snap.start <= snap.end <= len(text)
+    keep = None if snap.is_run else snap.kind
+    assert FillChecker(document, [(snap.start, snap.end)], [keep]).check([text[snap.start : snap.end]]).ok

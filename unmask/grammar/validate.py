@@ -131,10 +131,15 @@ class FillChecker:
         for kind, (start, end) in zip(self.keep_kinds, new_spans, strict=True):
             if kind is None:
                 continue
+            if kind == tree.root_node.type:
+                continue  # the whole document is still a document
             chunk = source[start:end]
-            start += len(chunk) - len(chunk.lstrip())
-            end -= len(chunk) - len(chunk.rstrip())
-            if start >= end or kind not in _kinds_with_range(tree.root_node, start, end):
+            inner_start = start + len(chunk) - len(chunk.lstrip())
+            inner_end = end - (len(chunk) - len(chunk.rstrip()))
+            kinds = _kinds_with_range(tree.root_node, inner_start, inner_end) | _kinds_with_range(
+                tree.root_node, start, end
+            )
+            if inner_start >= inner_end or kind not in kinds:
                 return Verdict(False, f"the fill is no longer a {kind}")
         return Verdict(True)
 
