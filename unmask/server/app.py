@@ -84,7 +84,9 @@ class UnmaskProtocol(LanguageServerProtocol):
         self._server.last_generation.pop(uri, None)
 
     @lsp_method(types.WORKSPACE_EXECUTE_COMMAND)
-    async def lsp_workspace__execute_command(self, params: types.ExecuteCommandParams) -> Any:
+    async def lsp_workspace__execute_command(  # type: ignore[override]  # async on purpose, see class doc
+        self, params: types.ExecuteCommandParams
+    ) -> Any:
         from pygls.exceptions import JsonRpcInvalidParams
 
         handler = self.fm.commands.get(params.command)

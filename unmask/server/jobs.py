@@ -92,8 +92,10 @@ class Jobs:
                     on_step(item)
         finally:
             # The generator may be mid-step on the inference thread; close it there, after that step.
-            with contextlib.suppress(RuntimeError):  # executor already shut down
-                self._executor.submit(generator.close)
+            close = getattr(generator, "close", None)  # engines return generators; the protocol says Iterator
+            if close is not None:
+                with contextlib.suppress(RuntimeError):  # executor already shut down
+                    self._executor.submit(close)
 
     async def call(self, function: Callable[[], object]) -> object:
         """Run ``function`` on the inference thread (e.g. planning on a large document)."""
