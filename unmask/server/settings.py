@@ -140,8 +140,9 @@ KEYS: dict[str, str] = {_camel(field.name): field.name for field in fields(Setti
 def parse_settings(raw: object, base: Settings | None = None) -> tuple[Settings, list[str]]:
     """Overlay the camelCase options in ``raw`` on ``base`` (default: all defaults).
 
-    Returns the settings and one problem string per rejected key; a rejected key keeps its value from ``base``.
-    ``raw`` None or {} changes nothing. Unknown keys are problems too, so typos are noticed.
+    Returns the settings and one problem string per rejected value; a rejected key keeps its value from
+    ``base``. ``raw`` None or {} changes nothing. Unknown keys are skipped, not problems: editors send their own
+    client-side keys in the same section (``server``, ``trace``, ``inline``…); see :func:`unknown_keys`.
     """
     settings = base or Settings()
     if raw is None:
@@ -153,13 +154,19 @@ def parse_settings(raw: object, base: Settings | None = None) -> tuple[Settings,
     for key, value in raw.items():
         name = KEYS.get(str(key))
         if name is None:
-            problems.append(f"{key}: unknown option")
             continue
         try:
             changes[name] = CHECKS[name](value)
         except ValueError as exc:
             problems.append(f"{key}: {exc} (got {value!r}); using {getattr(settings, name)!r}")
     return replace(settings, **changes), problems
+
+
+def unknown_keys(raw: object) -> list[str]:
+    """Keys in ``raw`` that are not server options (logged, since they may be typos or client-side keys)."""
+    if not isinstance(raw, Mapping):
+        return []
+    return [str(key) for key in raw if str(key) not in KEYS]
 
 
 def settings_to_json(settings: Settings) -> dict[str, object]:

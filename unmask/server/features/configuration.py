@@ -15,7 +15,7 @@ from typing import TYPE_CHECKING, Any
 
 from lsprotocol import types
 
-from unmask.server.settings import SECTION, Settings, parse_settings
+from unmask.server.settings import SECTION, Settings, parse_settings, unknown_keys
 
 if TYPE_CHECKING:
     from unmask.server.app import UnmaskServer
@@ -34,6 +34,7 @@ def initialize(ls: UnmaskServer, params: types.InitializeParams) -> None:
     if isinstance(options, dict) and isinstance(options.get(SECTION), dict):
         options = options[SECTION]  # clients may nest their options under "unmask" too
     settings, problems = parse_settings(options)
+    _log_unknown(options)
     ls.initial_settings = settings
     apply_settings(ls, settings, problems, load=False)
 
@@ -57,6 +58,7 @@ async def _pull(ls: UnmaskServer) -> Any:
 async def initialized(ls: UnmaskServer, params: types.InitializedParams) -> None:
     pulled = await _pull(ls)
     settings, problems = parse_settings(pulled, base=ls.initial_settings)
+    _log_unknown(pulled)
     apply_settings(ls, settings, problems, load=True)
 
 
@@ -67,7 +69,13 @@ async def did_change_configuration(ls: UnmaskServer, params: types.DidChangeConf
     else:
         raw = await _pull(ls)
     settings, problems = parse_settings(raw, base=ls.initial_settings)
+    _log_unknown(raw)
     apply_settings(ls, settings, problems, load=True)
+
+
+def _log_unknown(raw: object) -> None:
+    if keys := unknown_keys(raw):
+        logger.info("ignoring settings the server does not know (client-side or typos): %s", ", ".join(keys))
 
 
 def apply_settings(ls: UnmaskServer, settings: Settings, problems: list[str], *, load: bool) -> None:
