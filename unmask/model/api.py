@@ -17,7 +17,7 @@ from __future__ import annotations
 import importlib
 import os
 import time
-from collections.abc import Callable, Iterator
+from collections.abc import Callable, Generator, Iterator
 from dataclasses import dataclass, field, replace
 from pathlib import Path
 from typing import Literal, Protocol, runtime_checkable
@@ -181,7 +181,7 @@ class Engine(Protocol):
         *,
         validate: Validator | None = None,
         stop: StopRule | None = None,
-    ) -> Iterator[Step | FillResult]:
+    ) -> Generator[Step | FillResult, None, None]:
         """Yield a :class:`Step` per forward pass, then exactly one :class:`FillResult` last."""
         ...
 

@@ -1,0 +1,188 @@
+"""The shipped model (or any folder in its format): one network serving diffusion and AR.
+
+Context cache (``cache="dual"``, the default): the first denoising step runs the whole row and keeps every
+layer's keys and values for the context positions; later steps recompute only the *active* positions (the
+canvas and the token before each canvas, whose hidden state predicts the canvas's first token under the shifted
+convention), attending to the cached context. This is an approximation: the cached context was computed while
+the canvas was fully masked and is not updated as the canvas fills in (``refresh_every`` recomputes it every N
+steps; ``cache="none"`` is exact and recomputes everything each step). ``bench/`` measures both.
+"""
+
+from __future__ import annotations
+
+from pathlib import Path
+from typing import Any
+
+import torch
+
+from unmask.model.api import SHIPPED_WEIGHTS, ModelError
+from unmask.model.checkpoint import load_embedded, parameter_count
+from unmask.model.engine import InfillEngine
+from unmask.model.net import UnmaskNet
+from unmask.model.tokenizer import CodeTokenizer
+
+#: tokens in one row at inference: what the model was trained on
+DEFAULT_WINDOW = 384
+
+
+class EmbeddedCodec:
+    def __init__(self, tokenizer: CodeTokenizer) -> None:
+        self.tokenizer = tokenizer
+        self.mask_id = tokenizer.mask_id
+        self.pad_id: int | None = tokenizer.pad_id
+        self.bos_id: int | None = tokenizer.bos_id
+        self.eos_id: int | None = tokenizer.eos_id
+        self.banned_ids = (tokenizer.mask_id, tokenizer.bos_id, tokenizer.eos_id)
+
+    def encode(self, text: str) -> list[int]:
+        return self.tokenizer.encode(text)
+
+    def decode(self, ids) -> str:  # type: ignore[no-untyped-def]
+        return self.tokenizer.decode(ids)
+
+    def token_text(self, token_id: int) -> str:
+        return self.tokenizer.token_text(token_id)
+
+
+class EmbeddedSession:
+    def __init__(self, model: UnmaskNet, ids, key_mask, canvas, valid, cache: str, refresh_every: int) -> None:  # type: ignore[no-untyped-def]
+        self.model = model
+        self.key_mask = key_mask  # (B, T)
+        self.canvas = canvas  # (B, Q)
+        self.valid = valid
+        self.cache = cache
+        self.refresh_every = refresh_every
+        self.calls = 0
+        B, T = ids.shape
+        self.rows = torch.arange(B).unsqueeze(1)
+        # shifted prediction: slot q of the canvas is predicted from position canvas[q] - 1
+        self.source = (canvas - 1).clamp(min=0)
+        # active positions: the sources (canvas and the token before each canvas run), as a padded (B, A) index
+        active = torch.zeros((B, T), dtype=torch.bool)
+        active[self.rows.expand_as(canvas)[valid], self.source[valid]] = True
+        active[self.rows.expand_as(canvas)[valid], canvas[valid]] = True
+        self.active_mask = active & key_mask
+        counts = self.active_mask.sum(1)
+        width = int(counts.max())
+        self.active = torch.zeros((B, width), dtype=torch.long)
+        self.active_valid = torch.zeros((B, width), dtype=torch.bool)
+        for b in range(B):
+            idx = self.active_mask[b].nonzero().squeeze(1)
+            self.active[b, : len(idx)] = idx
+            self.active_valid[b, : len(idx)] = True
+        # where each canvas source sits inside the active index
+        lookup = torch.full((B, T), -1, dtype=torch.long)
+        lookup[self.rows.expand_as(self.active)[self.active_valid], self.active[self.active_valid]] = (
+            torch.arange(width).expand(B, width)[self.active_valid]
+        )
+        self.source_in_active = lookup.gather(1, self.source).clamp(min=0)
+        self.past: list[tuple[torch.Tensor, torch.Tensor]] | None = None
+        self.past_mask: torch.Tensor | None = None
+
+    def _full(self, ids: torch.Tensor) -> torch.Tensor:
+        mask = self.key_mask[:, None, None, :]
+        hidden, presents = self.model.hidden(ids, mask=mask)
+        if self.cache == "dual":
+            context = self.key_mask & ~self.active_mask  # (B, T)
+            width = int(context.sum(1).max())
+            index = torch.zeros((ids.shape[0], width), dtype=torch.long)
+            valid = torch.zeros((ids.shape[0], width), dtype=torch.bool)
+            for b in range(ids.shape[0]):
+                idx = context[b].nonzero().squeeze(1)
+                index[b, : len(idx)] = idx
+                valid[b, : len(idx)] = True
+            gather = index[:, None, :, None]
+            self.past = [
+                (k.gather(2, gather.expand(-1, k.shape[1], -1, k.shape[3])), v.gather(2, gather.expand(-1, v.shape[1], -1, v.shape[3])))
+                for k, v in presents
+            ]
+            self.past_mask = valid
+        return self.model.logits(hidden[self.rows, self.source])  # (B, Q, V)
+
+    def predict(self, ids: torch.Tensor) -> torch.Tensor:
+        refresh = self.refresh_every > 0 and self.calls % self.refresh_every == 0
+        self.calls += 1
+        if self.cache != "dual" or self.past is None or refresh:
+            return self._full(ids)
+        assert self.past_mask is not None
+        active_ids = ids.gather(1, self.active)
+        keys_valid = torch.cat((self.past_mask, self.active_valid), dim=1)  # (B, S)
+        mask = keys_valid[:, None, None, :]
+        hidden, _ = self.model.hidden(active_ids, self.active, mask=mask, past=self.past)
+        picked = hidden[self.rows, self.source_in_active]
+        return self.model.logits(picked)
+
+
+class EmbeddedDenoiser:
+    def __init__(self, model: UnmaskNet, window: int, cache: str, refresh_every: int) -> None:
+        self.model = model
+        self.window = window
+        self.cache = cache
+        self.refresh_every = refresh_every
+
+    def session(self, ids, key_mask, canvas, valid):  # type: ignore[no-untyped-def]
+        return EmbeddedSession(self.model, ids, key_mask, canvas, valid, self.cache, self.refresh_every)
+
+
+class EmbeddedCausal:
+    def __init__(self, model: UnmaskNet, window: int) -> None:
+        self.model = model
+        self.window = window
+
+    def prefill(self, ids: list[int]) -> tuple[torch.Tensor, Any]:
+        tensor = torch.tensor([ids])
+        hidden, presents = self.model.hidden(tensor, causal=True)
+        return self.model.logits(hidden[0, -1]), (presents, len(ids))
+
+    def extend(self, cache: Any, token: int) -> tuple[torch.Tensor, Any]:
+        past, length = cache
+        if length >= self.model.config.max_position:
+            raise ModelError("continuation ran past the model's positions")
+        hidden, presents = self.model.hidden(torch.tensor([[token]]), torch.tensor([length]), causal=True, past=past)
+        merged = [(torch.cat((pk, k), 2), torch.cat((pv, v), 2)) for (pk, pv), (k, v) in zip(past, presents)]
+        return self.model.logits(hidden[0, -1]), (merged, length + 1)
+
+
+def load(
+    path: str | None = None,
+    *,
+    device: str = "cpu",
+    window: int = DEFAULT_WINDOW,
+    cache: str = "dual",
+    refresh_every: int = 0,
+    threshold: float = 0.9,
+    threads: int | None = None,
+    **_: object,
+) -> InfillEngine:
+    folder = Path(path) if path else SHIPPED_WEIGHTS
+    if cache not in ("dual", "none"):
+        raise ModelError(f"cache must be 'dual' or 'none', not {cache!r}")
+    if threads:
+        torch.set_num_threads(int(threads))
+    model, tokenizer, raw = load_embedded(folder)
+    if device != "cpu":
+        try:
+            model.to(device)
+        except (RuntimeError, AssertionError) as exc:
+            raise ModelError(f"device {device!r} is not available here ({exc}); use device 'cpu'") from exc
+        if device != "cpu":
+            raise ModelError("the embedded backend runs on the CPU; set device to 'cpu'")
+    codec = EmbeddedCodec(tokenizer)
+    info = {
+        "backend": "embedded",
+        "path": str(folder),
+        "parameters": parameter_count(model),
+        "device": device,
+        "context_tokens": window,
+        "trained_steps": raw.get("trained_steps"),
+        "cache": cache,
+    }
+    name = "unmask-embedded" if folder == SHIPPED_WEIGHTS else f"embedded:{folder.name}"
+    return InfillEngine(
+        name,
+        codec,
+        EmbeddedDenoiser(model, window, cache, refresh_every),
+        EmbeddedCausal(model, window),
+        info,
+        default_threshold=threshold,
+    )

@@ -1,0 +1,233 @@
+"""Training examples: the syntax-aware span curriculum (diffusion) and plain windows (AR).
+
+A diffusion example is a window of one file in which 1–3 disjoint *spans* are replaced by canvases. A span
+is either a tree-sitter node (expression, call arguments, condition, statement, block, body…) or a run of
+whole lines inside a function or class body, the task users give the model. Each canvas holds the span's
+tokens followed by 0..n+8 filler tokens, so the model learns to end a fill early (choose its length). The
+pieces between spans and the spans are tokenized *separately*, as the engine does at inference, so no token
+straddles a seam. Canvas tokens are masked with probability t ~ U(eps, 1) (MDLM); the rest stays visible.
+"""
+
+from __future__ import annotations
+
+import random
+from dataclasses import dataclass
+
+import tree_sitter_python
+from tree_sitter import Language, Node, Parser
+
+from unmask.model.tokenizer import CodeTokenizer
+
+_PARSER = Parser(Language(tree_sitter_python.language()))
+
+#: node kinds worth regenerating, by family; a span is drawn from these or from line runs.
+SPAN_KINDS = frozenset(
+    {
+        "expression_statement", "return_statement", "if_statement", "for_statement", "while_statement",
+        "with_statement", "try_statement", "raise_statement", "assert_statement", "block", "argument_list",
+        "parameters", "call", "comparison_operator", "boolean_operator", "binary_operator", "list", "dictionary",
+        "list_comprehension", "subscript", "attribute", "string", "conditional_expression", "assignment",
+        "augmented_assignment", "lambda", "tuple", "not_operator", "import_from_statement", "decorator",
+        "function_definition", "elif_clause", "else_clause", "keyword_argument", "return_type", "integer",
+        "identifier", "generator_expression", "dictionary_comprehension", "set", "pair", "except_clause",
+    }
+)
+BODY_KINDS = frozenset({"block"})
+
+
+@dataclass
+class FileSpans:
+    nodes: list[tuple[int, int]]  # char spans of regenerable nodes
+    lines: list[tuple[int, int, int]]  # (start char of line, end char after newline, indent) inside blocks
+
+
+def _char_offsets(text: str) -> list[int] | None:
+    """byte offset -> char offset table, or None when the text is ASCII (then they are equal)."""
+    if text.isascii():
+        return None
+    table = []
+    for index, ch in enumerate(text):
+        table.extend([index] * len(ch.encode("utf-8")))
+    table.append(len(text))
+    return table
+
+
+def analyse(text: str) -> FileSpans:
+    tree = _PARSER.parse(text.encode("utf-8"))
+    table = _char_offsets(text)
+
+    def conv(b: int) -> int:
+        return b if table is None else table[b]
+
+    nodes: list[tuple[int, int]] = []
+    block_lines: set[int] = set()
+    stack: list[Node] = [tree.root_node]
+    while stack:
+        node = stack.pop()
+        if node.type in SPAN_KINDS and not node.has_error and node.end_byte - node.start_byte >= 2:
+            size = node.end_byte - node.start_byte
+            if size <= 600:
+                nodes.append((conv(node.start_byte), conv(node.end_byte)))
+        if node.type in BODY_KINDS:
+            for row in range(node.start_point[0], node.end_point[0] + 1):
+                block_lines.add(row)
+        stack.extend(node.children)
+    lines: list[tuple[int, int, int]] = []
+    offset = 0
+    for row, line in enumerate(text.splitlines(keepends=True)):
+        stripped = line.strip()
+        if row in block_lines and stripped and not stripped.startswith("#"):
+            lines.append((offset, offset + len(line), len(line) - len(line.lstrip())))
+        offset += len(line)
+    return FileSpans(nodes=nodes, lines=lines)
+
+
+@dataclass
+class Example:
+    ids: list[int]
+    targets: list[int]  # -100 where no loss; else the true token (at its own position)
+    weight: float  # 1/t for the MDLM bound
+
+
+class Curriculum:
+    def __init__(self, files: list[str], tokenizer: CodeTokenizer, seq_len: int, seed: int = 0) -> None:
+        self.files = files
+        self.tok = tokenizer
+        self.seq_len = seq_len
+        self.rng = random.Random(seed)
+        self.cache: dict[int, FileSpans] = {}
+        self.max_canvas = 96
+
+    def spans_for(self, index: int) -> FileSpans:
+        spans = self.cache.get(index)
+        if spans is None:
+            if len(self.cache) > 4000:
+                self.cache.clear()
+            spans = analyse(self.files[index])
+            self.cache[index] = spans
+        return spans
+
+    # -- span choice ---------------------------------------------------------------------------------------
+
+    def _line_run(self, text: str, spans: FileSpans) -> tuple[int, int] | None:
+        if not spans.lines:
+            return None
+        first = self.rng.randrange(len(spans.lines))
+        count = 1 if self.rng.random() < 0.55 else self.rng.randint(2, 8)
+        start, end, indent = spans.lines[first]
+        for follow in spans.lines[first + 1 : first + count]:
+            if follow[0] != end or follow[2] < indent:
+                break
+            end = follow[1]
+        style = self.rng.random()
+        if style < 0.45:  # whole lines without the final newline: "    x = 1"
+            end -= 1
+        elif style < 0.8:  # without indentation and final newline: "x = 1"
+            start += indent
+            end -= 1
+        # else: whole lines with their newline
+        return (start, end) if end > start else None
+
+    def _choose_spans(self, text: str, spans: FileSpans, lo: int, hi: int, count: int) -> list[tuple[int, int]]:
+        chosen: list[tuple[int, int]] = []
+        for _ in range(count * 6):
+            if len(chosen) == count:
+                break
+            if self.rng.random() < 0.5 and spans.nodes:
+                span = spans.nodes[self.rng.randrange(len(spans.nodes))]
+            else:
+                span = self._line_run(text, spans)
+            if span is None or span[0] < lo or span[1] > hi or span[1] - span[0] > 400:
+                continue
+            if any(not (span[1] <= a or span[0] >= b) for a, b in chosen):
+                continue
+            chosen.append(span)
+        return sorted(chosen)
+
+    # -- examples ------------------------------------------------------------------------------------------
+
+    def diffusion_example(self) -> Example:
+        while True:
+            index = self.rng.randrange(len(self.files))
+            text = self.files[index]
+            spans = self.spans_for(index)
+            if not spans.nodes and not spans.lines:
+                continue
+            window = int(self.seq_len * 4.5)  # more text than fits: rows come out full, no padding
+            centre = self.rng.randrange(len(text))
+            lo = max(0, centre - window // 2)
+            hi = min(len(text), lo + window)
+            count = self.rng.choices((1, 2, 3), weights=(0.5, 0.3, 0.2))[0]
+            chosen = self._choose_spans(text, spans, lo, hi, count)
+            if not chosen:
+                continue
+            example = self._assemble(text, chosen, lo, hi)
+            if example is not None:
+                return example
+
+    def _assemble(self, text: str, chosen: list[tuple[int, int]], lo: int, hi: int) -> Example | None:
+        pieces, holes, cursor = [], [], lo
+        for a, b in chosen:
+            pieces.append(text[cursor:a])
+            holes.append(text[a:b])
+            cursor = b
+        pieces.append(text[cursor:hi])
+        encoded = self.tok.encode_batch(pieces + holes)
+        piece_ids, hole_ids = encoded[: len(pieces)], encoded[len(pieces) :]
+        if any(len(h) == 0 or len(h) > self.max_canvas for h in hole_ids):
+            return None
+        t = self.rng.uniform(0.02, 1.0)
+        canvases = []
+        for hole in hole_ids:
+            # filler: usually a little, sometimes as much as the span itself, so a generous canvas is familiar
+            slack = len(hole) // 2 + 2 if self.rng.random() < 0.6 else len(hole) + 8
+            extra = self.rng.randint(0, slack)
+            canvases.append(hole + [self.tok.pad_id] * extra)
+        body_len = sum(len(c) for c in canvases) + sum(len(p) for p in piece_ids[1:-1])
+        room = self.seq_len - 1 - body_len
+        if room < 8:
+            return None
+        # Split the remaining room between the leading and trailing context, preferring the prefix.
+        head = piece_ids[0]
+        tail = piece_ids[-1]
+        keep_tail = min(len(tail), max(room // 3, room - len(head)))
+        keep_head = min(len(head), room - keep_tail)
+        head = head[len(head) - keep_head :] if keep_head else []
+        tail = tail[:keep_tail]
+        ids = [self.tok.bos_id] + head
+        targets = [-100] * len(ids)
+        middle = piece_ids[1:-1] + [tail]
+        masked_any = False
+        for canvas, piece in zip(canvases, middle):
+            for token in canvas:
+                if self.rng.random() < t:
+                    ids.append(self.tok.mask_id)
+                    targets.append(token)
+                    masked_any = True
+                else:
+                    ids.append(token)
+                    targets.append(-100)
+            ids.extend(piece)
+            targets.extend([-100] * len(piece))
+        if not masked_any:
+            return None
+        if hi == len(text) and len(ids) < self.seq_len:
+            ids.append(self.tok.eos_id)
+            targets.append(-100)
+        return Example(ids=ids[: self.seq_len], targets=targets[: self.seq_len], weight=min(1.0 / t, 10.0))
+
+    def ar_example(self) -> Example:
+        while True:
+            text = self.files[self.rng.randrange(len(self.files))]
+            window = int(self.seq_len * 4)
+            start = 0 if self.rng.random() < 0.2 else self.rng.randrange(max(1, len(text) - window // 2))
+            if start:  # begin at a line start, as real prefixes do
+                newline = text.find("\n", start)
+                start = newline + 1 if newline != -1 else start
+            ids = self.tok.encode(text[start : start + window])
+            if len(ids) < 16:
+                continue
+            ids = ([self.tok.bos_id] + ids)[: self.seq_len]
+            if start + window >= len(text) and len(ids) < self.seq_len:
+                ids.append(self.tok.eos_id)
+            return Example(ids=ids, targets=ids, weight=1.0)

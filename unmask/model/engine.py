@@ -1,0 +1,64 @@
+"""The engine every backend shares: diffusion for infills, AR for appends, over one codec.
+
+A backend supplies a :class:`~unmask.model.diffusion.Denoiser` (or None: AR only), a
+:class:`~unmask.model.autoregressive.CausalModel` (or None: diffusion only) and a codec.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Iterator
+
+import torch
+
+from unmask.model.api import FillRequest, FillResult, ModelError, Step, StopRule, Validator
+from unmask.model.autoregressive import CausalModel, ar_fill
+from unmask.model.diffusion import Denoiser, TextCodec, diffusion_fill
+
+
+class InfillEngine:
+    def __init__(
+        self,
+        name: str,
+        codec: TextCodec,
+        denoiser: Denoiser | None,
+        causal: CausalModel | None,
+        info: dict[str, object],
+        default_threshold: float = 0.9,
+    ) -> None:
+        if denoiser is None and causal is None:
+            raise ModelError(f"{name}: the backend offers neither diffusion nor AR")
+        self.name = name
+        self.codec = codec
+        self.denoiser = denoiser
+        self.causal = causal
+        self.info = info
+        self.default_threshold = default_threshold
+
+    def describe(self) -> dict[str, object]:
+        return {"name": self.name, **self.info}
+
+    def iter_fill(
+        self,
+        request: FillRequest,
+        *,
+        validate: Validator | None = None,
+        stop: StopRule | None = None,
+    ) -> Iterator[Step | FillResult]:
+        mode = request.resolved_mode()
+        if mode == "ar" and len(request.holes) != 1:
+            raise ModelError("AR continuation fills exactly one hole; use diffusion for several")
+        if mode == "ar" and self.causal is None:
+            mode = "diffusion"  # a pure denoiser still continues: a hole with an empty suffix
+        if mode == "diffusion" and self.denoiser is None:
+            if len(request.holes) != 1:
+                raise ModelError(f"{self.name}: this backend has no diffusion mode, so it fills one hole at a time")
+            mode = "ar"
+        torch.set_flush_denormal(True)
+        if mode == "ar":
+            assert self.causal is not None
+            yield from ar_fill(self.causal, self.codec, request, stop=stop)
+        else:
+            assert self.denoiser is not None
+            yield from diffusion_fill(
+                self.denoiser, self.codec, request, validate=validate, default_threshold=self.default_threshold
+            )
