@@ -122,6 +122,10 @@ def test_regenerate_visual_selection(tmp_path: Path) -> None:
     assert result["after"][1] == "    return a * b"
     assert result["after"][2:] == result["before"][2:]
     assert parses(result["after"])
+    assert result["mapped"][9] == "    print(a * b)"
+    assert result["mapped"][:9] == result["after"][:9]
+    assert parses(result["mapped"])
+    assert result["mode"] == "n", "the keymap leaves Visual mode"
     events = result["events"]
     assert events["steps"] > 0, "unmask/step notifications reached the plugin"
     assert events["step_marks"] > 0, "the intermediate text was drawn"
