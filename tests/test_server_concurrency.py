@@ -118,3 +118,30 @@ async def test_requests_wait_for_the_model_with_progress_while_it_loads(session)
         assert result == {"applied": True}
         # The first status is "loading"; the request was accepted before or while loading and still worked.
         assert editor.statuses[0] == {"state": "loading", "model": "fake"}
+
+
+async def test_cancelling_the_progress_cancels_the_generation(session) -> None:
+    async with session(SLOW) as editor:
+        editor.open(URI, SOURCE)
+        pending = execute(editor, "fill-1", "unmask.regenerate", uri=URI, version=1, range=BODY)
+        await editor.until(lambda: len(steps_of(editor, URI)) >= 1)
+        (token,) = editor.client.progress_reports
+        editor.client.window_work_done_progress_cancel(types.WorkDoneProgressCancelParams(token=token))
+        with pytest.raises(JsonRpcException) as error:
+            await pending
+        assert error.value.code == REQUEST_CANCELLED
+        assert not editor.applied
+
+
+async def test_closing_a_document_cancels_its_generation(session) -> None:
+    async with session(SLOW) as editor:
+        editor.open(URI, SOURCE)
+        pending = execute(editor, "fill-1", "unmask.regenerate", uri=URI, version=1, range=BODY)
+        await editor.until(lambda: len(steps_of(editor, URI)) >= 1)
+        editor.client.text_document_did_close(
+            types.DidCloseTextDocumentParams(text_document=types.TextDocumentIdentifier(uri=URI))
+        )
+        with pytest.raises(JsonRpcException) as error:
+            await pending
+        assert error.value.code == REQUEST_CANCELLED
+        assert not editor.applied

@@ -97,10 +97,6 @@ class Jobs:
                 with contextlib.suppress(RuntimeError):  # executor already shut down
                     self._executor.submit(close)
 
-    async def call(self, function: Callable[[], object]) -> object:
-        """Run ``function`` on the inference thread (e.g. planning on a large document)."""
-        return await asyncio.get_running_loop().run_in_executor(self._executor, function)
-
     def shutdown(self) -> None:
         for task in self._tasks.values():
             task.cancel("server shutting down")

@@ -58,21 +58,20 @@ def code_action(ls: UnmaskServer, params: types.CodeActionParams) -> list[types.
                 types.Command(title="Regenerate selection", command=commands.REGENERATE, arguments=[args]),
             )
         )
-    if language is not None:
-        position_json = ls.protocol._converter.unstructure(params.range.start)
-        try:
-            enclosing = enclosing_kinds(snapshot.text, language, start)[:MAX_ENCLOSING]
-        except GrammarError:
-            enclosing = []
-        for level, (kind, _, _) in enumerate(enclosing):
-            title = f"Regenerate enclosing {kind}"
-            args = {**base, "position": position_json, "level": level}
-            actions.append(
-                _action(
-                    ls, title, {**args, "action": "enclosing"},
-                    types.Command(title=title, command=commands.REGENERATE_ENCLOSING, arguments=[args]),
-                )
+    position_json = ls.protocol._converter.unstructure(params.range.start)
+    try:  # without a grammar the levels are line, paragraph, document
+        enclosing = enclosing_kinds(snapshot.text, language, start)[:MAX_ENCLOSING]
+    except GrammarError:
+        enclosing = []
+    for level, (kind, _, _) in enumerate(enclosing):
+        title = f"Regenerate enclosing {kind}"
+        args = {**base, "position": position_json, "level": level}
+        actions.append(
+            _action(
+                ls, title, {**args, "action": "enclosing"},
+                types.Command(title=title, command=commands.REGENERATE_ENCLOSING, arguments=[args]),
             )
+        )
     try:
         holes = commands.plan_all_holes(ls, snapshot).spans
     except GrammarError:  # NoHoles, or no grammar to find holes with
