@@ -1,15 +1,138 @@
-"""unmask train (not built yet)."""
+"""Train the embedded model: from scratch, --resume a run, or --adapt the shipped model to your code.
+
+From scratch (the recipe of the shipped model; see docs/model.md):
+  pip download --no-deps --only-binary=:all: -d ~/wheels django sympy ...   # optional extra corpus
+  unmask train --wheels ~/wheels --run ~/.cache/unmask/runs/main --minutes 120 --export ./my-model
+
+Resume the same run later (optimizer state and step are kept):
+  unmask train --run ~/.cache/unmask/runs/main --resume --minutes 60 --export ./my-model
+
+Adapt the shipped model to a repository (minutes on a CPU), then use it:
+  unmask train --adapt --repo ~/src/myproject --minutes 10 --export ~/.cache/unmask/myproject
+  unmask serve   # with the setting modelPath = ~/.cache/unmask/myproject
+
+Checkpoints are written every 100 steps to RUN/ckpt (safetensors + optimizer state), the training log to
+RUN/log.jsonl, held-out losses every 250 steps. Uses CUDA when present, else the CPU with bf16 autocast.
+"""
 
 from __future__ import annotations
 
 import argparse
 import sys
+from pathlib import Path
+
+from unmask.cli import EXIT_MODEL, EXIT_OK, EXIT_USAGE
+
+DEFAULT_RUNS = Path.home() / ".cache" / "unmask" / "runs"
 
 
 def add_arguments(parser: argparse.ArgumentParser) -> None:
-    pass
+    data = parser.add_argument_group("data")
+    data.add_argument("--corpus", type=Path, help="a corpus folder (train.jsonl, heldout.jsonl) built earlier")
+    data.add_argument("--wheels", type=Path, help="build the corpus from the stdlib plus these .whl files")
+    data.add_argument("--repo", type=Path, help="build the corpus from this repository's Python files")
+    run = parser.add_argument_group("run")
+    run.add_argument("--run", type=Path, help=f"run folder for checkpoints and logs (default {DEFAULT_RUNS}/NAME)")
+    run.add_argument("--resume", action="store_true", help="continue the run in --run from its last checkpoint")
+    run.add_argument("--adapt", nargs="?", const="shipped", metavar="PATH",
+                     help="start from the shipped model (or PATH) with a small learning rate")
+    run.add_argument("--minutes", type=float, help="stop after this many minutes (checkpoint kept)")
+    run.add_argument("--steps", type=int, help="stop after this many optimizer steps")
+    run.add_argument("--total-steps", type=int, help="length of the learning-rate schedule (default 2000; adapt 300)")
+    run.add_argument("--export", type=Path, help="write the Hugging Face model folder here when done")
+    size = parser.add_argument_group("model size (from scratch only)")
+    size.add_argument("--d-model", type=int, default=256)
+    size.add_argument("--layers", type=int, default=6)
+    size.add_argument("--heads", type=int, default=4)
+    size.add_argument("--ffn", type=int, default=704)
+    size.add_argument("--seq-len", type=int, default=384)
+
+
+def _repo_corpus(repo: Path, out: Path) -> Path:
+    import json
+
+    from unmask.model.data import keep_text
+
+    out.mkdir(parents=True, exist_ok=True)
+    target = out / "repo.jsonl"
+    count = 0
+    with target.open("w", encoding="utf-8") as handle:
+        for path in sorted(repo.rglob("*.py")):
+            if any(part.startswith(".") or part in {"node_modules", "venv", "__pycache__"} for part in path.parts):
+                continue
+            try:
+                text = path.read_text(encoding="utf-8")
+            except (OSError, UnicodeDecodeError):
+                continue
+            if keep_text(text):
+                handle.write(json.dumps({"path": str(path.relative_to(repo)), "text": text}) + "\n")
+                count += 1
+    if count < 2:
+        raise SystemExit(f"{repo}: found {count} usable Python files; need at least 2")
+    print(f"{repo}: {count} Python files", file=sys.stderr)
+    return target
 
 
 def run(args: argparse.Namespace) -> int:
-    print("unmask train: not built yet", file=sys.stderr)
-    return 2
+    from unmask.model.api import SHIPPED_WEIGHTS, ModelError
+    from unmask.model.net import NetConfig
+    from unmask.model.train import TrainConfig, train
+
+    name = "adapt" if args.adapt else "main"
+    run_dir = args.run or DEFAULT_RUNS / name
+    init_from: Path | None = None
+    tokenizer_path: Path | None = None
+    net = NetConfig(d_model=args.d_model, n_layers=args.layers, n_heads=args.heads, ffn_hidden=args.ffn)
+    cfg = TrainConfig(seq_len=args.seq_len)
+    if args.adapt:
+        init_from = SHIPPED_WEIGHTS if args.adapt == "shipped" else Path(args.adapt)
+        try:
+            from unmask.model.checkpoint import load_embedded
+
+            model, _, _ = load_embedded(init_from)
+        except ModelError as exc:
+            print(f"unmask train: {exc}", file=sys.stderr)
+            return EXIT_MODEL
+        net = model.config
+        tokenizer_path = init_from / "tokenizer.json"
+        cfg = TrainConfig(seq_len=args.seq_len, lr=3e-4, min_lr=3e-5, warmup_steps=20, total_steps=300,
+                          eval_every=50, save_every=50)
+    if args.total_steps:
+        cfg.total_steps = args.total_steps
+    if args.repo:
+        corpus = _repo_corpus(args.repo, run_dir / "corpus")
+    elif args.corpus:
+        corpus = args.corpus
+    else:
+        from unmask.model.data import build_corpus, write_corpus
+
+        corpus = run_dir / "corpus"
+        if not (corpus / "train.jsonl").exists():
+            print("building the corpus (stdlib" + (f" + {args.wheels}" if args.wheels else "") + ")", file=sys.stderr)
+            write_corpus(build_corpus(args.wheels), corpus)
+    if not corpus.exists():
+        print(f"unmask train: {corpus}: no such corpus", file=sys.stderr)
+        return EXIT_USAGE
+    if tokenizer_path is None:
+        tokenizer_path = run_dir / "tokenizer.json"
+        if args.resume and not tokenizer_path.exists():
+            print(f"unmask train: {run_dir}: nothing to resume (no tokenizer.json)", file=sys.stderr)
+            return EXIT_USAGE
+        if not tokenizer_path.exists():
+            import json
+            import random
+
+            from unmask.model.tokenizer import train_tokenizer
+
+            source = corpus / "train.jsonl" if corpus.is_dir() else corpus
+            rows = [json.loads(line)["text"] for line in source.open(encoding="utf-8")]
+            random.Random(0).shuffle(rows)
+            print("training the tokenizer", file=sys.stderr)
+            run_dir.mkdir(parents=True, exist_ok=True)
+            train_tokenizer(rows[:4000], net.vocab_size).save(str(tokenizer_path))
+    summary = train(corpus, tokenizer_path, run_dir, net, cfg, resume=args.resume, init_from=init_from,
+                    max_steps=args.steps, max_minutes=args.minutes, export_to=args.export)
+    print(" ".join(f"{k}={v:.4g}" if isinstance(v, float) else f"{k}={v}" for k, v in summary.items()))
+    if args.export:
+        print(f"model written to {args.export}")
+    return EXIT_OK
