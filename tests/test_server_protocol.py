@@ -231,3 +231,21 @@ async def test_reroll_without_a_previous_fill_is_invalid_params(session) -> None
         with pytest.raises(JsonRpcException) as error:
             await editor.command("unmask.reroll", uri=URI, version=1)
         assert error.value.code == -32602 and "nothing to re-roll" in error.value.message
+
+
+async def test_a_fill_that_does_not_parse_is_never_applied(session) -> None:
+    async with session({**FAKE, "fakeText": "return (a +"}) as editor:
+        editor.open(URI, SOURCE)
+        result = await editor.command("unmask.regenerate", uri=URI, version=1, range=_range((1, 4), (1, 16)))
+        assert result["applied"] is False and "parses as python" in result["reason"]
+        assert not editor.applied and editor.text(URI) == SOURCE
+        params = types.CodeActionParams(
+            text_document=types.TextDocumentIdentifier(uri=URI),
+            range=types.Range(start=types.Position(1, 4), end=types.Position(1, 16)),
+            context=types.CodeActionContext(diagnostics=[]),
+        )
+        actions = await editor.client.text_document_code_action_async(params)
+        selection = next(action for action in actions if action.title == "Regenerate selection")
+        with pytest.raises(JsonRpcException) as error:
+            await editor.client.code_action_resolve_async(selection)
+        assert error.value.code == -32803 and "parses as python" in error.value.message

@@ -15,9 +15,9 @@ from pygls.exceptions import JsonRpcException, JsonRpcInvalidParams
 from unmask.editing import FillPlan, enclosing_kinds
 from unmask.grammar.errors import GrammarError
 from unmask.server.convert import LineIndex, versioned_workspace_edit
-from unmask.server.errors import CONTENT_MODIFIED, lsp_errors
+from unmask.server.errors import CONTENT_MODIFIED, lsp_errors, request_failed
 from unmask.server.features import commands
-from unmask.server.features.generate import document_language, generate, stale_reason
+from unmask.server.features.generate import document_language, generate, invalid_reason, stale_reason
 from unmask.server.jobs import Snapshot
 
 if TYPE_CHECKING:
@@ -131,6 +131,8 @@ async def resolve_code_action(ls: UnmaskServer, action: types.CodeAction) -> typ
     reason = stale_reason(ls, snapshot)
     if reason is not None:
         raise JsonRpcException(message=reason, code=CONTENT_MODIFIED)
+    if generation.valid is False:
+        raise request_failed(invalid_reason(generation))
     action.edit = versioned_workspace_edit(
         snapshot.uri, snapshot.version, LineIndex(snapshot.text), generation.edits
     )

@@ -149,6 +149,14 @@ async def generate(
     return generation
 
 
+def invalid_reason(generation: Generation) -> str:
+    candidates = len(generation.result.candidates)
+    return (
+        f"none of the model's {candidates} candidate(s) parses as {generation.plan.language}; nothing applied "
+        "(try again, raise the candidates setting, or ask for unmask.alternatives)"
+    )
+
+
 def stale_reason(ls: UnmaskServer, snapshot: Snapshot) -> str | None:
     """Why a result for ``snapshot`` must not be applied now, or None if the document is still that version."""
     current = ls.documents.version(snapshot.uri)
@@ -163,6 +171,8 @@ async def apply_generation(ls: UnmaskServer, generation: Generation, label: str)
     """Send the edits through ``workspace/applyEdit``; returns the command result ``{applied, reason?}``."""
     if not generation.edits:
         return {"applied": False, "reason": "the model proposed no change"}
+    if generation.valid is False:
+        return {"applied": False, "reason": invalid_reason(generation)}
     snapshot = generation.snapshot
     reason = stale_reason(ls, snapshot)
     if reason is not None:

@@ -47,6 +47,8 @@ async def _complete_at(
         generation = await generate(ls, snapshot, plan, title="completion", token=token)
     if stale_reason(ls, snapshot) is not None or not generation.edits:
         return None
+    if not any(edit.new_text.strip() for edit in generation.edits):
+        return None  # only whitespace: nothing worth showing
     return generation, index
 
 
