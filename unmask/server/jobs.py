@@ -83,7 +83,13 @@ class Jobs:
         generator = engine.iter_fill(request, validate=validate, stop=stop)
         try:
             while True:
-                item = await loop.run_in_executor(self._executor, next, generator, None)
+                try:
+                    item = await loop.run_in_executor(self._executor, next, generator, None)
+                except ModelError:
+                    raise
+                except Exception as exc:  # out of memory, a backend bug: a failed fill, not a dead server
+                    logger.exception("engine %s failed", engine.name)
+                    raise ModelError(f"{type(exc).__name__}: {exc}") from exc
                 if item is None:
                     raise ModelError(f"engine {engine.name} ended without a result")
                 if isinstance(item, FillResult):
