@@ -3,10 +3,10 @@
 Starts the real server on stdio (a pygls client, no editor), then measures:
 
 - ``start_to_initialize_s``: process start until the ``initialize`` response (the server answers at once);
-- ``start_to_ready_s``: process start until ``unmask/status`` says ``ready`` (the model loaded in the background);
+- ``start_to_ready_s``: process start until ``unmask/status`` says ``ready`` (model loaded in the background);
 - ``start_to_first_fill_s``: process start until the first ``unmask.regenerate`` result;
-- per request kind (code action listing, inline completion, regenerate, fill holes): min/median/p90/max seconds
-  over ``--repeat`` runs, measured from sending the request to receiving its response.
+- per request kind (code action listing, inline completion, regenerate, fill holes): min/median/p90/max
+  seconds over ``--repeat`` runs, measured from sending the request to receiving its response.
 
 Prints one JSON object. Not run by the tests. Examples::
 
@@ -30,7 +30,7 @@ from lsprotocol import types
 from pygls.lsp.client import LanguageClient
 
 URI = "file:///bench/shapes.py"
-SOURCE = '''import math
+SOURCE = """import math
 
 
 def circle_area(radius):
@@ -49,7 +49,7 @@ def total_area(shapes):
         else:
             total += square_area(size)
     return total
-'''
+"""
 
 
 def summary(samples: list[float]) -> dict[str, float]:
@@ -117,7 +117,9 @@ async def bench(args: argparse.Namespace) -> dict[str, Any]:
         command="unmask.regenerate",
         arguments=[{"uri": URI, "version": 1, "range": client.protocol._converter.unstructure(body)}],
     )
-    await client.workspace_execute_command_async(regenerate)  # waits for the model, like a user's first request
+    await client.workspace_execute_command_async(
+        regenerate
+    )  # waits for the model, like a user's first request
     to_first_fill = time.perf_counter() - started
     await asyncio.wait_for(ready.wait(), 600)
     first_state = next(s["state"] for s in statuses if s["state"] in ("ready", "error"))
@@ -169,8 +171,12 @@ async def bench(args: argparse.Namespace) -> dict[str, Any]:
 
 
 def main() -> None:
-    parser = argparse.ArgumentParser(description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter)
-    parser.add_argument("--backend", default="auto", help="server backend setting (fake: protocol overhead only)")
+    parser = argparse.ArgumentParser(
+        description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter
+    )
+    parser.add_argument(
+        "--backend", default="auto", help="server backend setting (fake: protocol overhead only)"
+    )
     parser.add_argument("--model-path", help="model folder (default: the shipped model)")
     parser.add_argument("--steps", type=int, help="denoising steps per fill")
     parser.add_argument("--repeat", type=int, default=10, help="runs per request kind")

@@ -86,7 +86,9 @@ class Editor:
 
     def apply(self, edit: types.WorkspaceEdit) -> bool:
         """Apply a versioned WorkspaceEdit as VS Code does: all or nothing, only for the current version."""
-        changes = [change for change in edit.document_changes or [] if isinstance(change, types.TextDocumentEdit)]
+        changes = [
+            change for change in edit.document_changes or [] if isinstance(change, types.TextDocumentEdit)
+        ]
         for change in changes:
             document = self.documents.get(change.text_document.uri)
             if document is None or change.text_document.version != document.version:
@@ -95,14 +97,18 @@ class Editor:
             uri = change.text_document.uri
             document = TextDocument(uri, self.text(uri), version=self.version(uri))
             # Edits refer to the original text: apply from the end backwards.
-            ordered = sorted(change.edits, key=lambda e: (e.range.start.line, e.range.start.character), reverse=True)
+            ordered = sorted(
+                change.edits, key=lambda e: (e.range.start.line, e.range.start.character), reverse=True
+            )
             for text_edit in ordered:
                 assert isinstance(text_edit, types.TextEdit)
-                document.apply_change(types.TextDocumentContentChangePartial(range=text_edit.range, text=text_edit.new_text))
+                document.apply_change(
+                    types.TextDocumentContentChangePartial(range=text_edit.range, text=text_edit.new_text)
+                )
             self.type_text(uri, document.source)
         return True
 
-    # -- waiting on the server --------------------------------------------------------------------------------
+    # -- waiting on the server ------------------------------------------------------------------------
 
     async def until(self, condition: Callable[[], bool], timeout: float = 60.0) -> None:
         """Wait until ``condition()`` holds (a bound against hangs, not a timed assertion)."""
@@ -111,7 +117,9 @@ class Editor:
                 await asyncio.sleep(0.01)
 
     async def ready(self) -> dict[str, Any]:
-        await self.until(lambda: bool(self.statuses) and self.statuses[-1]["state"] in ("ready", "error"), 300)
+        await self.until(
+            lambda: bool(self.statuses) and self.statuses[-1]["state"] in ("ready", "error"), 300
+        )
         return self.statuses[-1]
 
     async def command(self, name: str, **arguments: Any) -> Any:
@@ -183,5 +191,5 @@ def needs_shipped_model() -> None:
 
 @pytest.fixture
 def session() -> Callable[..., contextlib.AbstractAsyncContextManager[Editor]]:
-    """``async with session(initialization_options, inline=..., resolve=..., configuration=...) as editor``."""
+    """``async with session(init_options, inline=..., resolve=..., configuration=...) as editor``."""
     return editor_session

@@ -55,7 +55,11 @@ async def test_cancel_request_stops_a_generation_between_steps(session) -> None:
         await editor.until(lambda: editor.statuses[-1]["state"] == "ready")
         assert len(steps_of(editor, URI)) < 40
         assert not editor.applied and editor.text(URI) == SOURCE
-        ends = [r for r in next(iter(editor.client.progress_reports.values())) if isinstance(r, types.WorkDoneProgressEnd)]
+        ends = [
+            r
+            for r in next(iter(editor.client.progress_reports.values()))
+            if isinstance(r, types.WorkDoneProgressEnd)
+        ]
         assert ends and ends[-1].message == "cancelled"
 
 

@@ -42,9 +42,13 @@ async def test_pushed_configuration_change_reloads_the_model_and_takes_effect(se
         assert await _regenerate(editor) == "return 1"
         loads = sum(status["state"] == "loading" for status in editor.statuses)
         editor.client.workspace_did_change_configuration(
-            types.DidChangeConfigurationParams(settings={"unmask": {"backend": "fake", "fakeText": "return 2"}})
+            types.DidChangeConfigurationParams(
+                settings={"unmask": {"backend": "fake", "fakeText": "return 2"}}
+            )
         )
-        await editor.until(lambda: sum(status["state"] == "loading" for status in editor.statuses) == loads + 1)
+        await editor.until(
+            lambda: sum(status["state"] == "loading" for status in editor.statuses) == loads + 1
+        )
         assert await _regenerate(editor) == "return 2"
 
 
@@ -98,7 +102,9 @@ async def test_invalid_options_give_one_message_and_their_defaults(session) -> N
 
 async def test_logs_reach_the_client_and_the_log_file(session, tmp_path) -> None:
     log_file = tmp_path / "unmask.log"
-    async with session({"backend": "fake", "logLevel": "debug"}, server_args=("--log-file", str(log_file))) as editor:
+    async with session(
+        {"backend": "fake", "logLevel": "debug"}, server_args=("--log-file", str(log_file))
+    ) as editor:
         await editor.ready()
         await editor.until(lambda: any("model fake ready" in m.message for m in editor.client.log_messages))
     assert "model fake ready" in log_file.read_text(encoding="utf-8")
@@ -113,8 +119,14 @@ def _free_port() -> int:
 async def test_serve_over_tcp_answers_initialize() -> None:
     port = _free_port()
     process = await asyncio.create_subprocess_exec(
-        sys.executable, "-m", "unmask.cli", "serve", "--tcp", f"127.0.0.1:{port}",
-        stdout=asyncio.subprocess.DEVNULL, stderr=asyncio.subprocess.DEVNULL,
+        sys.executable,
+        "-m",
+        "unmask.cli",
+        "serve",
+        "--tcp",
+        f"127.0.0.1:{port}",
+        stdout=asyncio.subprocess.DEVNULL,
+        stderr=asyncio.subprocess.DEVNULL,
     )
     try:
         async with asyncio.timeout(60):
@@ -125,7 +137,12 @@ async def test_serve_over_tcp_answers_initialize() -> None:
                 except OSError:
                     await asyncio.sleep(0.1)
             body = json.dumps(
-                {"jsonrpc": "2.0", "id": 1, "method": "initialize", "params": {"capabilities": {}, "processId": None}}
+                {
+                    "jsonrpc": "2.0",
+                    "id": 1,
+                    "method": "initialize",
+                    "params": {"capabilities": {}, "processId": None},
+                }
             ).encode()
             writer.write(b"Content-Length: %d\r\n\r\n" % len(body) + body)
             await writer.drain()

@@ -42,7 +42,9 @@ async def test_bad_ranges_are_invalid_params_and_edit_nothing(session, range_, r
 async def test_a_position_inside_a_surrogate_pair_is_refused(session) -> None:
     async with session(FAKE) as editor:
         editor.open(URI, "s = '😀'\nt = 1\n")
-        error = await _error(editor.command("unmask.regenerate", uri=URI, version=1, range=_range((0, 6), (1, 0))))
+        error = await _error(
+            editor.command("unmask.regenerate", uri=URI, version=1, range=_range((0, 6), (1, 0)))
+        )
         assert error.code == INVALID_PARAMS and "surrogate pair" in error.message
 
 
@@ -104,7 +106,9 @@ async def test_a_language_without_grammar_is_filled_unchecked_and_the_user_is_to
         # Regenerating the filled "0" runs unchecked too (and the fake engine proposes the same text again).
         result = await editor.command("unmask.regenerate", uri=uri, version=2, range=_range((0, 5), (0, 6)))
         assert result == {"applied": False, "reason": "the model proposed no change"}
-        assert [step["ranges"] for step in editor.steps if step["version"] == 2][-1] == [_range((0, 5), (0, 6))]
+        assert [step["ranges"] for step in editor.steps if step["version"] == 2][-1] == [
+            _range((0, 5), (0, 6))
+        ]
         warnings = [m for m in editor.client.messages if "no grammar for languageId 'cobol'" in m.message]
         assert len(warnings) == 1 and warnings[0].type == types.MessageType.Warning
 
@@ -122,7 +126,9 @@ async def test_a_missing_model_fails_requests_clearly_and_says_what_to_do(sessio
         status = await editor.ready()
         assert status["state"] == "error" and "no config.json" in status["message"]
         editor.open(URI, SOURCE)
-        error = await _error(editor.command("unmask.regenerate", uri=URI, version=1, range=_range((1, 4), (1, 16))))
+        error = await _error(
+            editor.command("unmask.regenerate", uri=URI, version=1, range=_range((1, 4), (1, 16)))
+        )
         assert error.code == REQUEST_FAILED and "unmask doctor" in error.message
         # Code actions need no model and keep working.
         actions = await editor.client.text_document_code_action_async(

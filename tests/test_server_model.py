@@ -16,7 +16,7 @@ OTHER_MODEL = os.environ.get("UNMASK_TEST_MODEL")
 pytestmark = [pytest.mark.slow] + ([] if OTHER_MODEL else [pytest.mark.usefixtures("needs_shipped_model")])
 
 URI = "file:///work/shapes.py"
-SOURCE = '''import math
+SOURCE = """import math
 
 
 def circle_area(radius):
@@ -35,7 +35,7 @@ def total_area(shapes):
         else:
             total += square_area(size)
     return total
-'''
+"""
 #: the shipped model, a few candidates so the server can pick one that parses
 REAL: dict[str, object] = {"candidates": 4, **({"modelPath": OTHER_MODEL} if OTHER_MODEL else {})}
 

@@ -52,7 +52,10 @@ async def test_initialize_advertises_inline_completion_when_the_client_declares_
         assert caps.code_action_provider.resolve_provider is True
         assert types.CodeActionKind.RefactorRewrite in caps.code_action_provider.code_action_kinds
         assert set(caps.execute_command_provider.commands) >= {
-            "unmask.regenerate", "unmask.regenerateEnclosing", "unmask.fillHoles", "unmask.alternatives",
+            "unmask.regenerate",
+            "unmask.regenerateEnclosing",
+            "unmask.fillHoles",
+            "unmask.alternatives",
             "unmask.reroll",
         }
         status = await editor.ready()
@@ -122,7 +125,10 @@ async def test_code_actions_are_listed_cheaply_and_resolved_to_a_versioned_edit(
         (change,) = resolved.edit.document_changes
         assert change.text_document.version == 1
         (edit,) = change.edits
-        assert (edit.range.start.character, edit.range.end.character) == (11, 14)  # the marker, columns of line 1
+        assert (edit.range.start.character, edit.range.end.character) == (
+            11,
+            14,
+        )  # the marker, columns of line 1
         assert editor.apply(resolved.edit)
         assert editor.text(URI) == "def area(w, h):\n    return w * h\n"
         assert parses(editor.text(URI))
@@ -136,8 +142,8 @@ async def test_code_actions_carry_commands_for_clients_that_cannot_resolve(sessi
             range=types.Range(start=types.Position(1, 4), end=types.Position(1, 16)),
             context=types.CodeActionContext(diagnostics=[]),
         )
-        # lsprotocol's client-side parser takes any object with a "command" key for a bare Command, so read the
-        # raw JSON here, as VS Code does (it tells them apart by the type of "command").
+        # lsprotocol's client-side parser takes any object with a "command" key for a bare Command, so
+        # read the raw JSON here, as VS Code does (it tells them apart by the type of "command").
         msg_id = "raw-code-action"
         future = editor.client.protocol.send_request(types.TEXT_DOCUMENT_CODE_ACTION, params, msg_id=msg_id)
         editor.client.protocol._result_types[msg_id] = None
@@ -222,7 +228,9 @@ async def test_reroll_regenerates_the_last_fill_in_place(session) -> None:
         assert result == {"applied": False, "reason": "the model proposed no change"}
         assert editor.text(URI) == SOURCE.replace("return a + b", "return b + a + 0")
         reroll_steps = [step for step in editor.steps if step["version"] == 2]
-        assert reroll_steps and reroll_steps[-1]["ranges"] == [_range((1, 4), (1, 20))]  # where the fill now is
+        assert reroll_steps and reroll_steps[-1]["ranges"] == [
+            _range((1, 4), (1, 20))
+        ]  # where the fill now is
 
 
 async def test_reroll_without_a_previous_fill_is_invalid_params(session) -> None:

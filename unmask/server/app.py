@@ -28,7 +28,12 @@ from unmask.server.settings import Settings
 logger = logging.getLogger("unmask")
 
 STATUS_NOTIFICATION = "unmask/status"
-LOG_LEVELS = {"error": logging.ERROR, "warning": logging.WARNING, "info": logging.INFO, "debug": logging.DEBUG}
+LOG_LEVELS = {
+    "error": logging.ERROR,
+    "warning": logging.WARNING,
+    "info": logging.INFO,
+    "debug": logging.DEBUG,
+}
 MESSAGE_TYPES = {
     logging.ERROR: types.MessageType.Error,
     logging.WARNING: types.MessageType.Warning,
@@ -40,11 +45,11 @@ MESSAGE_TYPES = {
 class UnmaskProtocol(LanguageServerProtocol):
     """pygls' protocol with four changes, each for a behaviour users rely on:
 
-    - ``initialize`` advertises ``inlineCompletionProvider`` exactly when the client declares inline completion
-      (else ``completionProvider`` as the fallback), and always negotiates UTF-16 positions;
+    - ``initialize`` advertises ``inlineCompletionProvider`` exactly when the client declares inline
+      completion (else ``completionProvider`` as the fallback), and always negotiates UTF-16 positions;
     - document sync goes to our own store (:mod:`unmask.server.documents`), which splits lines as LSP does;
-    - ``workspace/executeCommand`` runs the command as the request's own task, so ``$/cancelRequest`` reaches it
-      (pygls' builtin runs it as a detached inner task that a cancel would not stop).
+    - ``workspace/executeCommand`` runs the command as the request's own task, so ``$/cancelRequest``
+      reaches it (pygls' builtin runs it as a detached inner task that a cancel would not stop).
     """
 
     _server: UnmaskServer
@@ -115,7 +120,9 @@ class UnmaskServer(LanguageServer):
         self.client_supports_configuration = False
         self.client_resolves_code_action_edits = False
         self._shown: set[str] = set()
-        self.loop: asyncio.AbstractEventLoop | None = None  # set on initialize; logs from threads go through it
+        self.loop: asyncio.AbstractEventLoop | None = (
+            None  # set on initialize; logs from threads go through it
+        )
         self._log_handler = ClientLogHandler(self)
         logger.addHandler(self._log_handler)
 
@@ -123,7 +130,9 @@ class UnmaskServer(LanguageServer):
         document = capabilities.text_document
         self.client_has_inline_completion = document is not None and document.inline_completion is not None
         self.client_supports_progress = bool(capabilities.window and capabilities.window.work_done_progress)
-        self.client_supports_configuration = bool(capabilities.workspace and capabilities.workspace.configuration)
+        self.client_supports_configuration = bool(
+            capabilities.workspace and capabilities.workspace.configuration
+        )
         code_action = document.code_action if document is not None else None
         resolve = code_action.resolve_support if code_action is not None else None
         self.client_resolves_code_action_edits = resolve is not None and "edit" in resolve.properties
@@ -180,7 +189,9 @@ def create_server() -> UnmaskServer:
     server.feature(types.INITIALIZE)(configuration.initialize)
     server.feature(types.INITIALIZED)(configuration.initialized)
     server.feature(types.WORKSPACE_DID_CHANGE_CONFIGURATION)(configuration.did_change_configuration)
-    server.feature(types.TEXT_DOCUMENT_INLINE_COMPLETION, types.InlineCompletionOptions())(inline.inline_completion)
+    server.feature(types.TEXT_DOCUMENT_INLINE_COMPLETION, types.InlineCompletionOptions())(
+        inline.inline_completion
+    )
     server.feature(types.TEXT_DOCUMENT_COMPLETION, types.CompletionOptions())(inline.completion)
     server.feature(
         types.TEXT_DOCUMENT_CODE_ACTION,

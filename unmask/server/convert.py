@@ -85,7 +85,7 @@ def lsp_text_edits(index: LineIndex, edits: Iterable[TextEdit]) -> list[types.Te
 def versioned_workspace_edit(
     uri: str, version: int, index: LineIndex, edits: Sequence[TextEdit]
 ) -> types.WorkspaceEdit:
-    """A WorkspaceEdit carrying one TextDocumentEdit for ``version``: clients refuse it if the doc moved on."""
+    """A WorkspaceEdit with one TextDocumentEdit for ``version``: clients refuse it if the doc moved on."""
     document = types.OptionalVersionedTextDocumentIdentifier(uri=uri, version=version)
     changes = types.TextDocumentEdit(text_document=document, edits=lsp_text_edits(index, edits))
     return types.WorkspaceEdit(document_changes=[changes])

@@ -1,9 +1,9 @@
 """The open documents, kept exactly as the client has them.
 
 We keep our own store rather than pygls' workspace because pygls splits lines with ``str.splitlines`` (which
-also breaks at form feeds, ``\\x85``, ``\\u2028``…) while LSP lines end only at ``\\n``, ``\\r\\n`` and ``\\r``:
-an incremental change near such a character would silently desynchronise the text. Changes are applied with
-:class:`unmask.server.convert.LineIndex`, the one place positions are converted.
+also breaks at form feeds, ``\\x85``, ``\\u2028``…) while LSP lines end only at ``\\n``, ``\\r\\n`` and
+``\\r``: an incremental change near such a character would silently desynchronise the text. Changes are
+applied with :class:`unmask.server.convert.LineIndex`, the one place positions are converted.
 """
 
 from __future__ import annotations

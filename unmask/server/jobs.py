@@ -1,7 +1,7 @@
 """Generations as jobs: one per document, each against an immutable snapshot, stepped off the event loop.
 
 Invariants:
-- A request takes a :class:`Snapshot` (uri, version, text, languageId) when it arrives and computes only on it.
+- A request takes a :class:`Snapshot` (uri, version, text, languageId) on arrival and computes only on it.
 - At most one job runs per document: starting a new one cancels the older one (its request answers
   ``RequestCancelled``).
 - The engine's generator is advanced one ``next()`` at a time on a single inference thread, so the event loop
@@ -39,7 +39,9 @@ class Jobs:
     def __init__(self) -> None:
         self._tasks: dict[str, asyncio.Task[object]] = {}
         # One thread: engines are not assumed thread-safe, and a generator must not be advanced concurrently.
-        self._executor = concurrent.futures.ThreadPoolExecutor(max_workers=1, thread_name_prefix="unmask-infer")
+        self._executor = concurrent.futures.ThreadPoolExecutor(
+            max_workers=1, thread_name_prefix="unmask-infer"
+        )
         self.on_count_changed: Callable[[int], None] = lambda count: None
 
     @property

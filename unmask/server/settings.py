@@ -17,7 +17,14 @@ SECTION = "unmask"
 
 LOG_LEVELS: tuple[str, ...] = ("error", "warning", "info", "debug")
 BACKEND_CHOICES: tuple[str, ...] = (
-    "auto", "embedded", "hf_mlm", "dream", "llada", "hf_causal", "remote", "fake",
+    "auto",
+    "embedded",
+    "hf_mlm",
+    "dream",
+    "llada",
+    "hf_causal",
+    "remote",
+    "fake",
 )
 
 
@@ -43,7 +50,14 @@ class Settings:
 
     def engine_key(self) -> tuple[object, ...]:
         """What identifies the loaded engine: a change here means the model must be reloaded."""
-        return (self.model_path, self.backend, self.device, self.fake_step_delay, self.fake_steps, self.fake_text)
+        return (
+            self.model_path,
+            self.backend,
+            self.device,
+            self.fake_step_delay,
+            self.fake_steps,
+            self.fake_text,
+        )
 
     def engine_options(self) -> dict[str, object]:
         """Keyword options for :func:`unmask.model.api.load_engine` besides path and backend."""
@@ -141,8 +155,8 @@ def parse_settings(raw: object, base: Settings | None = None) -> tuple[Settings,
     """Overlay the camelCase options in ``raw`` on ``base`` (default: all defaults).
 
     Returns the settings and one problem string per rejected value; a rejected key keeps its value from
-    ``base``. ``raw`` None or {} changes nothing. Unknown keys are skipped, not problems: editors send their own
-    client-side keys in the same section (``server``, ``trace``, ``inline``…); see :func:`unknown_keys`.
+    ``base``. ``raw`` None or {} changes nothing. Unknown keys are skipped, not problems: editors send their
+    own client-side keys in the same section (``server``, ``trace``, ``inline``…); see :func:`unknown_keys`.
     """
     settings = base or Settings()
     if raw is None:

@@ -2,7 +2,8 @@
 
 Listing actions is cheap (a parse, no model): "Regenerate selection", "Regenerate enclosing <kind>" for each
 enclosing named node, "Fill this hole" and "Fill all holes in file". The edit is computed only when the client
-resolves an action. Clients that cannot resolve ``edit`` get the same actions carrying an ``unmask.*`` command.
+resolves an action. Clients that cannot resolve ``edit`` get the same actions carrying an ``unmask.*``
+command.
 """
 
 from __future__ import annotations
@@ -54,7 +55,9 @@ def code_action(ls: UnmaskServer, params: types.CodeActionParams) -> list[types.
         args = {**base, "range": range_json}
         actions.append(
             _action(
-                ls, "Regenerate selection", {**args, "action": "selection"},
+                ls,
+                "Regenerate selection",
+                {**args, "action": "selection"},
                 types.Command(title="Regenerate selection", command=commands.REGENERATE, arguments=[args]),
             )
         )
@@ -68,7 +71,9 @@ def code_action(ls: UnmaskServer, params: types.CodeActionParams) -> list[types.
         args = {**base, "position": position_json, "level": level}
         actions.append(
             _action(
-                ls, title, {**args, "action": "enclosing"},
+                ls,
+                title,
+                {**args, "action": "enclosing"},
                 types.Command(title=title, command=commands.REGENERATE_ENCLOSING, arguments=[args]),
             )
         )
@@ -78,10 +83,16 @@ def code_action(ls: UnmaskServer, params: types.CodeActionParams) -> list[types.
         holes = ()
     for hole_start, hole_end in holes:
         if hole_start <= start and end <= hole_end:
-            args = {**base, "range": ls.protocol._converter.unstructure(index.range(hole_start, hole_end)), "snap": False}
+            args = {
+                **base,
+                "range": ls.protocol._converter.unstructure(index.range(hole_start, hole_end)),
+                "snap": False,
+            }
             actions.append(
                 _action(
-                    ls, "Fill this hole", {**args, "action": "hole"},
+                    ls,
+                    "Fill this hole",
+                    {**args, "action": "hole"},
                     types.Command(title="Fill this hole", command=commands.REGENERATE, arguments=[args]),
                 )
             )
@@ -89,7 +100,9 @@ def code_action(ls: UnmaskServer, params: types.CodeActionParams) -> list[types.
     if holes:
         actions.append(
             _action(
-                ls, "Fill all holes in file", {**base, "action": "holes"},
+                ls,
+                "Fill all holes in file",
+                {**base, "action": "holes"},
                 types.Command(title="Fill all holes in file", command=commands.FILL_HOLES, arguments=[base]),
             )
         )
@@ -119,7 +132,8 @@ async def resolve_code_action(ls: UnmaskServer, action: types.CodeAction) -> typ
         snapshot = ls.documents.snapshot(data["uri"])
         if snapshot.version != data.get("version"):
             raise JsonRpcException(
-                message=f"the document changed since the action was offered (version {data.get('version')} -> "
+                message="the document changed since the action was offered "
+                f"(version {data.get('version')} -> "
                 f"{snapshot.version}); ask for code actions again",
                 code=CONTENT_MODIFIED,
             )

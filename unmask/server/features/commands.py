@@ -38,15 +38,21 @@ ALTERNATIVES = "unmask.alternatives"
 REROLL = "unmask.reroll"
 
 
-# -- plans shared with code actions ---------------------------------------------------------------------------
+# -- plans shared with code actions ----------------------------------------------------------------
 
 
-def plan_selection(ls: UnmaskServer, snapshot: Snapshot, start: int, end: int, *, snap: bool = True) -> FillPlan:
-    return plan_range(snapshot.text, document_language(ls, snapshot), start, end, snap=snap, **request_options(ls))
+def plan_selection(
+    ls: UnmaskServer, snapshot: Snapshot, start: int, end: int, *, snap: bool = True
+) -> FillPlan:
+    return plan_range(
+        snapshot.text, document_language(ls, snapshot), start, end, snap=snap, **request_options(ls)
+    )
 
 
 def plan_enclosing_node(ls: UnmaskServer, snapshot: Snapshot, offset: int, level: int) -> FillPlan:
-    return plan_enclosing(snapshot.text, document_language(ls, snapshot), offset, level, **request_options(ls))
+    return plan_enclosing(
+        snapshot.text, document_language(ls, snapshot), offset, level, **request_options(ls)
+    )
 
 
 def plan_all_holes(ls: UnmaskServer, snapshot: Snapshot) -> FillPlan:
@@ -85,7 +91,7 @@ def plan_reroll(ls: UnmaskServer, snapshot: Snapshot) -> FillPlan:
     return replace(last.plan, text=text, spans=tuple(spans), request=request)
 
 
-# -- argument handling ------------------------------------------------------------------------------------------
+# -- argument handling -----------------------------------------------------------------------------
 
 
 def _argument(arguments: tuple[Any, ...]) -> dict[str, Any]:
@@ -109,7 +115,9 @@ def _structure(ls: UnmaskServer, value: Any, kind: type, name: str) -> Any:
     try:
         return ls.protocol._converter.structure(value, kind)
     except Exception as exc:
-        raise JsonRpcInvalidParams(message=f"argument {name!r} is not an LSP {kind.__name__}: {value!r}") from exc
+        raise JsonRpcInvalidParams(
+            message=f"argument {name!r} is not an LSP {kind.__name__}: {value!r}"
+        ) from exc
 
 
 def _snapshot_for(ls: UnmaskServer, args: dict[str, Any]) -> tuple[Snapshot, str | None]:
@@ -121,7 +129,7 @@ def _snapshot_for(ls: UnmaskServer, args: dict[str, Any]) -> tuple[Snapshot, str
     return snapshot, None
 
 
-# -- the commands ---------------------------------------------------------------------------------------------
+# -- the commands ----------------------------------------------------------------------------------
 
 
 async def _run_and_apply(
@@ -188,7 +196,11 @@ async def alternatives(ls: UnmaskServer, *arguments: Any) -> dict[str, object]:
     reason = stale_reason(ls, snapshot)
     if reason is not None:
         raise JsonRpcException(message=reason, code=CONTENT_MODIFIED)
-    return {"alternatives": [_alternative(ls, generation, candidate) for candidate in generation.result.candidates]}
+    return {
+        "alternatives": [
+            _alternative(ls, generation, candidate) for candidate in generation.result.candidates
+        ]
+    }
 
 
 def _alternative(ls: UnmaskServer, generation: Generation, candidate: Candidate) -> dict[str, object]:

@@ -27,7 +27,7 @@ PULL_TIMEOUT_S = 5.0
 
 
 def initialize(ls: UnmaskServer, params: types.InitializeParams) -> None:
-    """Read the client's capabilities and initializationOptions (the model starts loading on ``initialized``)."""
+    """Read the client's capabilities and initializationOptions (the model loads on ``initialized``)."""
     ls.loop = asyncio.get_running_loop()
     ls.read_client_capabilities(params.capabilities)
     options = params.initialization_options

@@ -133,11 +133,14 @@ async def generate(
                 ls.protocol.notify(STEP_NOTIFICATION, payload)
 
             validate, stop = validator_for(plan), stop_rule_for(plan)
-            result = await ls.jobs.run_fill(engine, plan.request, validate=validate, stop=stop, on_step=on_step)
+            result = await ls.jobs.run_fill(
+                engine, plan.request, validate=validate, stop=stop, on_step=on_step
+            )
             candidate, fills, valid = choose_candidate(result, validate, stop)
             placed = tuple(edits_for(plan, fills))
             edits = tuple(e for e in placed if snapshot.text[e.start : e.end] != e.new_text)
-            outcome = f"done: {result.steps} steps, {result.elapsed_s:.2f}s" + ("" if valid is not False else ", did not parse")
+            parsed = "" if valid is not False else ", no candidate parses"
+            outcome = f"done: {result.steps} steps, {result.elapsed_s:.2f}s{parsed}"
         except Exception as exc:
             outcome = f"failed: {exc}"
             raise
@@ -152,18 +155,22 @@ async def generate(
 def invalid_reason(generation: Generation) -> str:
     candidates = len(generation.result.candidates)
     return (
-        f"none of the model's {candidates} candidate(s) parses as {generation.plan.language}; nothing applied "
+        f"none of the model's {candidates} candidate(s) parses as {generation.plan.language}; "
+        "nothing applied "
         "(try again, raise the candidates setting, or ask for unmask.alternatives)"
     )
 
 
 def stale_reason(ls: UnmaskServer, snapshot: Snapshot) -> str | None:
-    """Why a result for ``snapshot`` must not be applied now, or None if the document is still that version."""
+    """Why a result for ``snapshot`` must not be applied now; None if the document is still that version."""
     current = ls.documents.version(snapshot.uri)
     if current is None:
         return f"{snapshot.uri} was closed while generating; nothing applied"
     if current != snapshot.version:
-        return f"the document changed while generating (version {snapshot.version} -> {current}); nothing applied"
+        return (
+            f"the document changed while generating (version {snapshot.version} -> {current}); "
+            "nothing applied"
+        )
     return None
 
 
@@ -178,9 +185,13 @@ async def apply_generation(ls: UnmaskServer, generation: Generation, label: str)
     if reason is not None:
         logger.info("not applying %s: %s", label, reason)
         return {"applied": False, "reason": reason}
-    edit = versioned_workspace_edit(snapshot.uri, snapshot.version, LineIndex(snapshot.text), generation.edits)
+    edit = versioned_workspace_edit(
+        snapshot.uri, snapshot.version, LineIndex(snapshot.text), generation.edits
+    )
     response = await ls.workspace_apply_edit_async(types.ApplyWorkspaceEditParams(edit=edit, label=label))
     if response is None or not response.applied:
-        reason = (response.failure_reason if response is not None else None) or "the client did not apply the edit"
+        reason = (
+            response.failure_reason if response is not None else None
+        ) or "the client did not apply the edit"
         return {"applied": False, "reason": reason}
     return {"applied": True}

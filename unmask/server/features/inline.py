@@ -72,7 +72,11 @@ async def inline_completion(
 ) -> types.InlineCompletionList | None:
     selected = params.context.selected_completion_info
     found = await _complete_at(
-        ls, params.text_document.uri, params.position, selected.range if selected else None, params.work_done_token
+        ls,
+        params.text_document.uri,
+        params.position,
+        selected.range if selected else None,
+        params.work_done_token,
     )
     if found is None:
         return types.InlineCompletionList(items=[])

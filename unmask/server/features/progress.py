@@ -40,7 +40,8 @@ class WorkProgress:
         progress = cls(ls, token)
         if token is not None:
             ls.work_done_progress.begin(
-                token, types.WorkDoneProgressBegin(title=title, message=message, cancellable=True, percentage=0)
+                token,
+                types.WorkDoneProgressBegin(title=title, message=message, cancellable=True, percentage=0),
             )
             progress._cancel_task_on_client_cancel()
         return progress
@@ -61,7 +62,8 @@ class WorkProgress:
     def report(self, message: str, percentage: int | None = None) -> None:
         if self.token is not None and not self._ended:
             self._ls.work_done_progress.report(
-                self.token, types.WorkDoneProgressReport(message=message, percentage=percentage, cancellable=True)
+                self.token,
+                types.WorkDoneProgressReport(message=message, percentage=percentage, cancellable=True),
             )
 
     def steps(self, done: int, total: int) -> None:
