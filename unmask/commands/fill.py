@@ -29,19 +29,14 @@ examples:
 from __future__ import annotations
 
 import argparse
-import difflib
 import json
-import os
-import stat
 import sys
-import tempfile
 import time
-from collections.abc import Iterator
-from dataclasses import dataclass
 from pathlib import Path
 from typing import IO, Any
 
 from unmask.cli import EXIT_FAILED, EXIT_MODEL, EXIT_OK, EXIT_USAGE
+from unmask.commands.model_options import add_model_arguments, backend_options, engine_target, request_options
 from unmask.editing import (
     FillOutcome,
     FillPlan,
@@ -56,6 +51,8 @@ from unmask.grammar.holes import DEFAULT_MARKER
 from unmask.grammar.languages import find_language
 from unmask.grammar.positions import TextIndex
 from unmask.model.api import MODES, Engine, ModelError, Step, load_engine
+from unmask.refactor.diff import unified_diff
+from unmask.refactor.files import SourceFile
 
 
 def add_arguments(parser: argparse.ArgumentParser) -> None:
@@ -69,16 +66,7 @@ def add_arguments(parser: argparse.ArgumentParser) -> None:
     parser.add_argument("--no-snap", action="store_true", help="with --range: use the span exactly as given")
     parser.add_argument("--language", help="language name, LSP languageId or extension (default: from FILE)")
     parser.add_argument("--marker", default=DEFAULT_MARKER, help=f"hole marker (default {DEFAULT_MARKER!r})")
-    model = parser.add_argument_group("model")
-    model.add_argument("--model", metavar="PATH", help="model folder or URL (default: the shipped model)")
-    model.add_argument("--backend", default="auto", help="engine backend (default: auto, from the model)")
-    model.add_argument("--mode", choices=MODES, default="auto", help="auto: AR for appends, else diffusion")
-    model.add_argument("--steps", type=int, help="most denoising steps (default: the engine's)")
-    model.add_argument("--seed", type=int, default=0, help="sampling seed (default 0)")
-    model.add_argument("--candidates", type=int, default=1, help="candidates to sample; the best valid wins")
-    model.add_argument("--temperature", type=float, default=0.0, help="sampling temperature (0 = greedy)")
-    model.add_argument("--threshold", type=float, help="confidence for committing tokens in parallel")
-    model.add_argument("--max-tokens", type=int, help="most tokens per hole")
+    add_model_arguments(parser)
 
 
 def run(args: argparse.Namespace) -> int:
@@ -96,60 +84,15 @@ def _usage(message: str) -> int:
     return EXIT_USAGE
 
 
-def _request_options(args: argparse.Namespace) -> dict[str, object]:
-    options: dict[str, object] = {
-        "mode": args.mode, "seed": args.seed, "candidates": args.candidates, "temperature": args.temperature,
-    }
-    if args.steps is not None:
-        options["steps"] = args.steps
-    if args.threshold is not None:
-        options["threshold"] = args.threshold
-    if args.max_tokens is not None:
-        options["max_tokens"] = args.max_tokens
-    return options
-
-
 def _load(args: argparse.Namespace) -> Engine | None:
     try:
-        return load_engine(args.model, backend=args.backend)
-    except ModelError as exc:
+        return load_engine(*engine_target(args), **backend_options(args))
+    except (ModelError, ValueError) as exc:
         print(f"unmask fill: cannot load the model: {exc}", file=sys.stderr)
         return None
 
 
 # -- one file ----------------------------------------------------------------------------------------------
-
-
-@dataclass(frozen=True)
-class SourceFile:
-    """A file's text plus what is needed to write it back byte-faithfully (line breaks stay in ``text``)."""
-
-    path: Path
-    text: str
-    encoding: str
-
-    @classmethod
-    def read(cls, path: Path) -> SourceFile:
-        data = path.read_bytes()
-        for encoding in ("utf-8-sig" if data.startswith(b"\xef\xbb\xbf") else "utf-8", "latin-1"):
-            try:
-                return cls(path, data.decode(encoding), encoding)
-            except UnicodeDecodeError:
-                continue
-        raise AssertionError("latin-1 decodes any bytes")
-
-    def write_atomically(self, text: str) -> None:
-        """Write ``text`` in the file's encoding via a temp file in the same folder and ``os.replace``."""
-        mode = stat.S_IMODE(self.path.stat().st_mode)
-        handle, temp_name = tempfile.mkstemp(prefix=f".{self.path.name}.", suffix=".unmask", dir=self.path.parent)
-        try:
-            with os.fdopen(handle, "wb") as temp:
-                temp.write(text.encode(self.encoding))
-            os.chmod(temp_name, mode)
-            os.replace(temp_name, self.path)
-        except BaseException:
-            Path(temp_name).unlink(missing_ok=True)
-            raise
 
 
 def _position(index: TextIndex, value: str, what: str) -> int:
@@ -162,7 +105,7 @@ def _position(index: TextIndex, value: str, what: str) -> int:
 
 def _plan_file(args: argparse.Namespace, text: str, language: str | None) -> FillPlan:
     index = TextIndex(text)
-    options = _request_options(args)
+    options = request_options(args)
     if args.range is not None:
         start_text, sep, end_text = args.range.partition("-")
         if not sep:
@@ -227,21 +170,13 @@ def _run_file(args: argparse.Namespace) -> int:
         source.write_atomically(outcome.new_text)
         print(f"{path}: wrote {len(outcome.edits)} fill(s)", file=sys.stderr)
         return EXIT_OK
-    sys.stdout.writelines(_diff(source.text, outcome.new_text, str(path)))
+    sys.stdout.writelines(unified_diff(source.text, outcome.new_text, str(path)))
     sys.stdout.flush()
     return EXIT_OK
 
 
 def _reject_line(outcome: FillOutcome, index: TextIndex) -> int:
     return index.line_of(outcome.plan.spans[0][0]) + 1
-
-
-def _diff(old: str, new: str, name: str) -> Iterator[str]:
-    before, after = (name, name) if Path(name).is_absolute() else (f"a/{name}", f"b/{name}")
-    for line in difflib.unified_diff(
-        old.splitlines(keepends=True), new.splitlines(keepends=True), fromfile=before, tofile=after
-    ):
-        yield line if line.endswith("\n") else line + "\n\\ No newline at end of file\n"
 
 
 # -- JSONL -------------------------------------------------------------------------------------------------
@@ -264,7 +199,7 @@ def _jsonl_plan(record: object, args: argparse.Namespace) -> FillPlan:
     language = record.get("language")
     if language is not None and not isinstance(language, str):
         raise BadLine("'language' must be a string or null")
-    options = _request_options(args)
+    options = request_options(args)
     for name, kind in _LINE_OPTIONS.items():
         if record.get(name) is None:
             continue
