@@ -111,7 +111,9 @@ class FillRequest:
 
     def resolved_mode(self) -> Literal["diffusion", "ar"]:
         if self.mode == "auto":
-            return "ar" if self.is_append else "diffusion"
+            # re-rolling a draft is a denoising task even at the end of a file
+            rerolling = any(hole.draft is not None for hole in self.holes)
+            return "ar" if self.is_append and not rerolling else "diffusion"
         return self.mode
 
     def with_options(self, **changes: object) -> FillRequest:

@@ -1,0 +1,165 @@
+"""The embedded model and its engine on tiny seeded models (no shipped weights needed), plus a training smoke test."""
+
+from __future__ import annotations
+
+import json
+from pathlib import Path
+
+import pytest
+import torch
+
+from unmask.model.api import FillRequest, HoleSpec, ModelError, Step, Token, load_engine, run_fill
+from unmask.model.curriculum import Curriculum, analyse
+from unmask.model.net import NetConfig, UnmaskNet
+from unmask.model.tokenizer import CodeTokenizer, train_tokenizer
+from unmask.model.train import TrainConfig, export, train
+
+STDLIB = Path(json.__file__).resolve().parent.parent
+SAMPLE_FILES = [STDLIB / name for name in ("textwrap.py", "bisect.py", "colorsys.py", "fnmatch.py", "glob.py")]
+
+
+@pytest.fixture(scope="module")
+def texts() -> list[str]:
+    return [path.read_text(encoding="utf-8") for path in SAMPLE_FILES]
+
+
+@pytest.fixture(scope="module")
+def tokenizer(texts: list[str]) -> CodeTokenizer:
+    return CodeTokenizer(train_tokenizer(texts, vocab_size=600))
+
+
+@pytest.fixture(scope="module")
+def tiny_model_dir(tmp_path_factory: pytest.TempPathFactory, tokenizer: CodeTokenizer) -> Path:
+    torch.manual_seed(0)
+    config = NetConfig(vocab_size=tokenizer.vocab_size, d_model=32, n_layers=2, n_heads=2, ffn_hidden=64)
+    folder = tmp_path_factory.mktemp("tiny")
+    tokenizer.save(folder / "tok.json")
+    export(UnmaskNet(config), folder / "tok.json", folder / "model")
+    return folder / "model"
+
+
+def test_tokenizer_round_trips_code_and_keeps_specials_distinct(tokenizer: CodeTokenizer, texts: list[str]) -> None:
+    sample = texts[0][:2000] + "\tx = 'é😀'\r\n"
+    assert tokenizer.decode(tokenizer.encode(sample)) == sample
+    assert len({tokenizer.pad_id, tokenizer.mask_id, tokenizer.bos_id, tokenizer.eos_id}) == 4
+    # indentation after a newline is one piece, not one token per space
+    assert len(tokenizer.encode("\n        ")) < 8
+
+
+def test_causal_mode_ignores_the_future_and_bidirectional_mode_sees_it() -> None:
+    torch.manual_seed(0)
+    model = UnmaskNet(NetConfig(vocab_size=50, d_model=16, n_layers=2, n_heads=2, ffn_hidden=32)).eval()
+    a = torch.tensor([[5, 6, 7, 8, 9]])
+    b = torch.tensor([[5, 6, 7, 8, 10]])
+    with torch.no_grad():
+        assert torch.allclose(model(a, causal=True)[0, :4], model(b, causal=True)[0, :4], atol=1e-6)
+        assert not torch.allclose(model(a)[0, :4], model(b)[0, :4], atol=1e-6)
+
+
+def test_kv_cache_continuation_matches_a_full_pass() -> None:
+    torch.manual_seed(0)
+    model = UnmaskNet(NetConfig(vocab_size=50, d_model=16, n_layers=2, n_heads=2, ffn_hidden=32)).eval()
+    ids = torch.tensor([[3, 9, 4, 11, 20, 7]])
+    with torch.no_grad():
+        full = model(ids, causal=True)
+        _, past = model.hidden(ids[:, :4], causal=True)
+        hidden, _ = model.hidden(ids[:, 4:], torch.tensor([4, 5]), causal=True, past=past)
+    assert torch.allclose(model.logits(hidden)[0], full[0, 4:], atol=1e-5)
+
+
+def test_curriculum_spans_are_whole_nodes_and_targets_sit_on_masks(texts: list[str], tokenizer: CodeTokenizer) -> None:
+    spans = analyse(texts[1])
+    assert spans.nodes and spans.lines
+    curriculum = Curriculum(texts, tokenizer, seq_len=256, seed=3)
+    for _ in range(20):
+        example = curriculum.diffusion_example()
+        assert len(example.ids) <= 256 and example.ids[0] == tokenizer.bos_id
+        scored = [i for i, t in enumerate(example.targets) if t != -100]
+        assert scored and all(example.ids[i] == tokenizer.mask_id for i in scored)
+        assert 1.0 <= example.weight <= 10.0
+
+
+def test_training_smoke_loss_falls_and_checkpoint_resumes(tmp_path: Path, texts: list[str], tokenizer: CodeTokenizer) -> None:
+    corpus = tmp_path / "corpus"
+    corpus.mkdir()
+    for split, rows in (("train", texts[:4]), ("heldout", texts[4:])):
+        with (corpus / f"{split}.jsonl").open("w") as handle:
+            for i, text in enumerate(rows):
+                handle.write(json.dumps({"path": f"{split}{i}.py", "text": text}) + "\n")
+    tokenizer.save(tmp_path / "tok.json")
+    net = NetConfig(d_model=32, n_layers=2, n_heads=2, ffn_hidden=64)
+    cfg = TrainConfig(seq_len=128, diffusion_batch=4, ar_batch=2, warmup_steps=2, total_steps=40, eval_every=12,
+                      save_every=6, bf16=False)
+    first = train(corpus, tmp_path / "tok.json", tmp_path / "run", net, cfg, resume=False, max_steps=12,
+                  export_to=tmp_path / "out")
+    assert first["step"] == 12 and "heldout_ar" in first
+    log = [json.loads(line) for line in (tmp_path / "run" / "log.jsonl").open()]
+    assert log[-1]["loss_ar"] < log[0]["loss_ar"]
+    again = train(corpus, tmp_path / "tok.json", tmp_path / "run", NetConfig(d_model=32, n_layers=2, n_heads=2, ffn_hidden=64),
+                  cfg, resume=True, max_steps=2)
+    assert again["step"] == 14
+    engine = load_engine(tmp_path / "out")
+    assert engine.describe()["trained_steps"] == 12
+
+
+def test_engine_yields_steps_then_a_result_with_one_fill_per_hole(tiny_model_dir: Path) -> None:
+    engine = load_engine(tiny_model_dir)
+    request = FillRequest(segments=("def f(x):\n    y = ", "\n    return ", "\n"), holes=(HoleSpec(), HoleSpec()))
+    steps: list[Step] = []
+    result = run_fill(engine, request, on_step=steps.append)
+    assert steps and all(len(step.fills) == 2 for step in steps)
+    assert steps[-1].masked == 0
+    assert len(result.best.fills) == 2 and result.mode == "diffusion"
+    assert result.forward_passes == len(steps)
+
+
+def test_seeded_runs_are_reproducible_and_candidates_distinct(tiny_model_dir: Path) -> None:
+    engine = load_engine(tiny_model_dir)
+    request = FillRequest.single("x = [", "]\nprint(x)\n", candidates=3, temperature=0.8, seed=7)
+    first = run_fill(engine, request)
+    second = run_fill(engine, request)
+    assert [c.fills for c in first.candidates] == [c.fills for c in second.candidates]
+    assert len({c.fills for c in first.candidates}) == len(first.candidates) <= 3
+
+
+def test_exact_cache_and_refreshed_dual_cache_agree(tiny_model_dir: Path) -> None:
+    request = FillRequest.single("def add(a, b):\n    return ", " + 1\n\nprint(add(1, 2))\n", HoleSpec(length_tokens=6))
+    exact = run_fill(load_engine(tiny_model_dir, cache="none"), request)
+    refreshed = run_fill(load_engine(tiny_model_dir, cache="dual", refresh_every=1), request)
+    assert exact.best.fills == refreshed.best.fills
+    assert exact.best.score == pytest.approx(refreshed.best.score, abs=1e-4)
+
+
+def test_reroll_keeps_confident_tokens_pinned(tiny_model_dir: Path) -> None:
+    engine = load_engine(tiny_model_dir)
+    first = run_fill(engine, FillRequest.single("value = ", "\n", HoleSpec(length_tokens=5)))
+    draft = tuple(Token(t.id, t.text, 1.0 if i % 2 == 0 else 0.0) for i, t in enumerate(first.best.tokens[0]))
+    again = run_fill(engine, FillRequest.single("value = ", "\n", HoleSpec(draft=draft), seed=5, temperature=1.0))
+    kept = iter(t.id for t in again.best.tokens[0])
+    pinned = [t.id for t in draft if t.confidence == 1.0]
+    # every pinned token survives, in order (filler the model chose in between is dropped)
+    assert all(any(k == p for k in kept) for p in pinned)
+
+
+def test_append_runs_autoregressively_and_obeys_the_stop_rule(tiny_model_dir: Path) -> None:
+    engine = load_engine(tiny_model_dir)
+    request = FillRequest.single("def f():\n    ", "\n\n", HoleSpec(max_tokens=12))
+    assert request.is_append
+    result = run_fill(engine, request, stop=lambda text: 3 if len(text) > 3 else None)
+    assert result.mode == "ar" and len(result.best.text) <= 3
+
+
+def test_broken_model_folders_give_clear_errors(tmp_path: Path, tiny_model_dir: Path) -> None:
+    with pytest.raises(ModelError, match="not found"):
+        load_engine(tmp_path / "nowhere", backend="embedded")
+    broken = tmp_path / "broken"
+    broken.mkdir()
+    for name in ("config.json", "tokenizer.json"):
+        (broken / name).write_bytes((tiny_model_dir / name).read_bytes())
+    (broken / "model.safetensors").write_bytes((tiny_model_dir / "model.safetensors").read_bytes()[:100])
+    with pytest.raises(ModelError, match="truncated or corrupt"):
+        load_engine(broken)
+    (broken / "model.safetensors").unlink()
+    (broken / "pytorch_model.bin").write_bytes(b"pickle")
+    with pytest.raises(ModelError, match="safetensors only"):
+        load_engine(broken, backend="embedded")
