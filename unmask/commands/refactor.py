@@ -49,7 +49,7 @@ import signal
 import sys
 from pathlib import Path
 from types import FrameType
-from typing import IO
+from typing import IO, Any, cast
 
 from unmask.cli import EXIT_FAILED, EXIT_MODEL, EXIT_OK, EXIT_USAGE
 from unmask.commands.model_options import add_model_arguments, backend_options, engine_target, request_options
@@ -165,19 +165,24 @@ class CliUi:
         self.json = args.json
         self.show_progress = stderr.isatty() and not args.no_progress and not args.interactive
         self.stdout, self.stderr, self.stdin = stdout, stderr, stdin
+        self.bar: Any = None
 
     def progress(self, total: int) -> Progress:
         if not self.show_progress:
             return _NoProgress()
         from tqdm import tqdm
 
-        bar: Progress = tqdm(total=total, unit="span", file=self.stderr, dynamic_ncols=True, desc="refactor")
-        return bar
+        self.bar = tqdm(total=total, unit="span", file=self.stderr, dynamic_ncols=True, desc="refactor")
+        return cast(Progress, self.bar)
 
     def _diff(self, state: FileState, stream: IO[str]) -> None:
         assert state.new_text is not None
+        if self.bar is not None:
+            self.bar.clear()  # the diff goes above the bar, not through it
         stream.writelines(unified_diff(state.source.text, state.new_text, str(state.path)))
         stream.flush()
+        if self.bar is not None:
+            self.bar.refresh()
 
     def show(self, state: FileState) -> None:
         if not self.json:
