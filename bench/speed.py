@@ -1,0 +1,195 @@
+"""Speed sections: engine latency by span length (diffusion and AR side by side), forward passes per filled
+token, tokens/s, peak memory, latency vs file length with and without the context cache (``latency``), and the
+server's latency through the wire (``server``, by ``bench/server_latency.py``).
+
+Span length is controlled exactly: diffusion gets ``HoleSpec(length_tokens=L)`` (one canvas of L tokens),
+AR gets ``max_tokens=L`` and no stop rule, so both generate about L tokens for the same context (AR may stop
+earlier at end-of-sequence; tokens/s counts what was generated). Engine timings exclude planning and
+validation; the file-length rows report both the engine alone and the whole fill (plan, fill, validate).
+"""
+
+from __future__ import annotations
+
+import json
+import subprocess
+import sys
+from pathlib import Path
+from typing import Any
+
+from bench.context import ROOT, BenchContext, peak_rss_mib
+from bench.fillers import EngineFiller, Job, time_engine_fill
+from bench.functions import DATA_DIR, HEADLINE_CONVENTION, load_cases, make_task, select_holes
+from bench.metrics import latency_summary, mean
+from unmask.model.api import FillRequest, HoleSpec
+
+SPAN_TOKENS: tuple[int, ...] = (8, 16, 32, 64)
+FILE_LINES: tuple[int, ...] = (100, 1_000, 10_000)
+QUICK_FILE_LINES: tuple[int, ...] = (100, 1_000)
+SERVER_SCRIPT = ROOT / "bench" / "server_latency.py"
+
+
+def _contexts(ctx: BenchContext, count: int) -> list[tuple[str, str]]:
+    """``count`` (prefix, suffix) pairs around single-line holes of the function dataset (real code on both
+    sides, the same for every span length)."""
+    cases = load_cases(ctx.options.functions_dir or DATA_DIR)
+    holes = select_holes(cases, count, ctx.options.seed)["single"]
+    tasks = [make_task(hole, HEADLINE_CONVENTION) for hole in holes]
+    return [(t.prefix, t.suffix) for t in tasks]
+
+
+def _tokens_of(result: Any) -> int:
+    best = result.best
+    return sum(len(tokens) for tokens in best.tokens) if best.tokens else 0
+
+
+def span_latency(ctx: BenchContext, repeats: int) -> dict[str, Any]:
+    engine = ctx.engine()
+    contexts = _contexts(ctx, repeats)
+    rows = []
+    with ctx.progress("speed: span length", 2 * len(SPAN_TOKENS) * len(contexts) + 1) as update:
+        # warm-up: the first call pays for lazy initialisation (thread pools, allocator)
+        time_engine_fill(engine, FillRequest.single(*contexts[0], HoleSpec(length_tokens=8), mode="diffusion"))
+        update()
+        for length in SPAN_TOKENS:
+            samples: dict[str, list[float]] = {"diffusion": [], "ar": []}
+            passes: dict[str, list[int]] = {"diffusion": [], "ar": []}
+            tokens: dict[str, list[int]] = {"diffusion": [], "ar": []}
+            for prefix, suffix in contexts:  # interleaved, so drifting machine load hits both modes alike
+                for mode, hole in (("diffusion", HoleSpec(length_tokens=length)), ("ar", HoleSpec(max_tokens=length))):
+                    seconds, result = time_engine_fill(engine, FillRequest.single(prefix, suffix, hole, mode=mode))
+                    samples[mode].append(seconds)
+                    passes[mode].append(result.forward_passes)
+                    tokens[mode].append(_tokens_of(result))
+                    update()
+            for mode in ("diffusion", "ar"):
+                total_tokens = sum(tokens[mode])
+                rows.append({
+                    "mode": mode,
+                    "span_tokens": length,
+                    **latency_summary(samples[mode]),
+                    "forward_passes": round(mean(passes[mode]), 2),
+                    "tokens": round(mean(tokens[mode]), 1),
+                    "passes_per_token": round(sum(passes[mode]) / total_tokens, 3) if total_tokens else None,
+                    "tokens_per_s": round(total_tokens / sum(samples[mode]), 1) if sum(samples[mode]) else None,
+                })
+    ratios = []
+    for length in SPAN_TOKENS:
+        diffusion = next(r for r in rows if r["mode"] == "diffusion" and r["span_tokens"] == length)
+        ar = next(r for r in rows if r["mode"] == "ar" and r["span_tokens"] == length)
+        ratios.append({
+            "span_tokens": length,
+            "ar_over_diffusion_p50": round(ar["p50_ms"] / diffusion["p50_ms"], 2) if diffusion["p50_ms"] else None,
+        })
+    return {"rows": rows, "ratios": ratios, "contexts": len(contexts)}
+
+
+def synthetic_file(lines: int, ctx: BenchContext) -> str:
+    """A valid Python file of exactly ``lines`` lines: the dataset's functions repeated (renamed per copy)."""
+    cases = load_cases(ctx.options.functions_dir or DATA_DIR)
+    out: list[str] = []
+    copy = 0
+    while len(out) < lines:
+        for case in cases:
+            renamed = case.code.replace(f"def {case.name}(", f"def {case.name}_{copy}(")
+            out.extend(renamed.rstrip("\n").split("\n") + ["", ""])
+            if len(out) >= lines:
+                break
+        copy += 1
+    return "\n".join(out[:lines]) + "\n"
+
+
+def _middle_holes(text: str, count: int) -> list[tuple[str, str]]:
+    """(prefix, suffix) around ``count`` different non-blank indented lines near the middle of ``text``; each
+    removes a different line, so no two requests share a text (no parse cache hits between repeats)."""
+    lines = text.split("\n")
+    middle = len(lines) // 2
+    picked: list[tuple[str, str]] = []
+    for index in list(range(middle, len(lines))) + list(range(middle - 1, 0, -1)):
+        line = lines[index]
+        if line.startswith("    ") and line.strip() and not line.strip().startswith(('"', "#")):
+            start = sum(len(x) + 1 for x in lines[:index])
+            picked.append((text[:start], text[start + len(line) :]))
+            if len(picked) == count:
+                break
+    return picked
+
+
+def file_latency(ctx: BenchContext, repeats: int) -> dict[str, Any]:
+    sizes = QUICK_FILE_LINES if ctx.options.quick else FILE_LINES
+    rows, skipped = [], []
+    caches: list[str | None] = ["dual", "none"]
+    engines = {}
+    for cache in caches:
+        try:
+            engines[cache] = ctx.engine(cache)
+        except (TypeError, ValueError) as exc:
+            skipped.append(f"cache={cache}: {exc}")
+    if not engines:
+        engines[None] = ctx.engine()
+    with ctx.progress("speed: file length", 2 * len(sizes) * len(engines) * repeats) as update:
+        for lines in sizes:
+            text = synthetic_file(lines, ctx)
+            holes = _middle_holes(text, repeats)
+            for cache, engine in engines.items():
+                filler = EngineFiller(engine)
+                filler.fill_one(Job(*holes[0], options={"mode": "diffusion"}))  # warm-up
+                engine_s, full_s = [], []
+                for prefix, suffix in holes:
+                    seconds, _ = time_engine_fill(engine, FillRequest.single(prefix, suffix, HoleSpec(length_tokens=16), mode="diffusion"))
+                    engine_s.append(seconds)
+                    update()
+                    answer = filler.fill_one(Job(prefix, suffix, options={"mode": "diffusion"}))
+                    full_s.append(answer.elapsed_ms / 1000)
+                    update()
+                engine_row = latency_summary(engine_s)
+                full_row = latency_summary(full_s)
+                rows.append({
+                    "lines": lines, "chars": len(text), "cache": cache or "default",
+                    "engine_p50_ms": engine_row["p50_ms"], "engine_p95_ms": engine_row["p95_ms"],
+                    "fill_p50_ms": full_row["p50_ms"], "fill_p95_ms": full_row["p95_ms"], "n": len(holes),
+                })
+    growth = []
+    for cache in {row["cache"] for row in rows}:
+        mine = sorted((r for r in rows if r["cache"] == cache), key=lambda r: r["lines"])
+        if len(mine) > 1 and mine[0]["engine_p50_ms"]:
+            growth.append({
+                "cache": cache,
+                "from_lines": mine[0]["lines"],
+                "to_lines": mine[-1]["lines"],
+                "engine_ratio": round(mine[-1]["engine_p50_ms"] / mine[0]["engine_p50_ms"], 2),
+                "fill_ratio": round(mine[-1]["fill_p50_ms"] / mine[0]["fill_p50_ms"], 2) if mine[0]["fill_p50_ms"] else None,
+            })
+    return {"rows": rows, "growth": sorted(growth, key=lambda g: g["cache"]), "skipped": skipped}
+
+
+def speed_section(ctx: BenchContext) -> dict[str, Any]:
+    ctx.engine()
+    memory_after_load = peak_rss_mib()
+    repeats = ctx.limit(20, 5) or 20
+    spans = span_latency(ctx, repeats)
+    files = file_latency(ctx, max(3, repeats // 2))
+    return {
+        "load_s": round(ctx.load_s["default"], 3),
+        "peak_rss_mib_after_load": memory_after_load,
+        "peak_rss_mib": peak_rss_mib(),
+        "span_latency": spans,
+        "file_latency": files,
+    }
+
+
+def server_section(ctx: BenchContext, script: Path = SERVER_SCRIPT) -> dict[str, Any]:
+    """Runs ``bench/server_latency.py`` (owned by the server) and keeps its JSON; skipped when absent."""
+    if not script.is_file():
+        return {"skipped": f"{script} not found"}
+    command = [sys.executable, str(script.relative_to(ROOT) if script.is_relative_to(ROOT) else script), "--repeat", str(3 if ctx.options.quick else 10)]
+    if ctx.options.model:
+        command += ["--model-path", ctx.options.model]
+    if ctx.options.backend != "auto":
+        command += ["--backend", ctx.options.backend]
+    with ctx.progress("server", 1) as update:
+        completed = subprocess.run(command, check=False, capture_output=True, text=True, timeout=1800, cwd=ROOT)
+        update()
+    if completed.returncode != 0:
+        return {"skipped": f"server_latency.py failed ({completed.returncode}): {completed.stderr.strip()[-500:]}"}
+    return {"result": json.loads(completed.stdout), "command": " ".join(["python", *command[1:]])}
+
