@@ -5,6 +5,7 @@ from __future__ import annotations
 
 import datetime as dt
 import importlib.metadata
+import importlib.util
 import json
 import os
 import platform
@@ -38,6 +39,7 @@ class BenchOptions:
     conventions: tuple[str, ...] = ("line", "indent")
     via: str = "jsonl"  # how the functions section fills: "jsonl" (subprocess) or "engine" (in-process)
     timeout_s: float = 10.0
+    threads: int | None = None  # torch threads in this process and in fill subprocesses (None: torch's default)
     out: Path = RESULTS_DIR
     docs: Path = DOCS_DIR
     plots: bool = True
@@ -49,6 +51,15 @@ class BenchContext:
     options: BenchOptions
     _engines: dict[str, Engine] = field(default_factory=dict)
     load_s: dict[str, float] = field(default_factory=dict)  # seconds each engine took to load
+
+    def __post_init__(self) -> None:
+        if self.options.threads is not None:
+            # OMP_NUM_THREADS reaches the `unmask fill --jsonl` and server subprocesses
+            os.environ["OMP_NUM_THREADS"] = str(self.options.threads)
+            if "torch" in sys.modules or importlib.util.find_spec("torch") is not None:
+                import torch
+
+                torch.set_num_threads(self.options.threads)
 
     def engine(self, cache: str | None = None) -> Engine:
         """The engine under test; ``cache`` ("dual" | "none") loads a variant with that context cache.
@@ -88,6 +99,7 @@ class BenchContext:
             "limit": self.options.limit,
             "quick": self.options.quick,
             "seed": self.options.seed,
+            "threads": self.options.threads,
         }
 
     def write(self, section: str, payload: dict[str, Any]) -> Path:

@@ -120,23 +120,31 @@ class JsonlFiller:
                     record.update(job.options)
                     stream.write(json.dumps(record) + "\n")
             env = {**os.environ, "PYTHONIOENCODING": "utf-8"}
-            process = subprocess.Popen(
-                self.command(str(input_path)),
-                stdout=subprocess.PIPE,
-                stderr=subprocess.PIPE,
-                text=True,
-                encoding="utf-8",
-                env=env,
-            )
+            stderr_path = Path(folder) / "stderr.txt"
+            # stderr goes to a file: one message per bad line could fill a pipe nobody reads yet
+            with stderr_path.open("w", encoding="utf-8") as stderr_file:
+                process = subprocess.Popen(
+                    self.command(str(input_path)),
+                    stdout=subprocess.PIPE,
+                    stderr=stderr_file,
+                    text=True,
+                    encoding="utf-8",
+                    env=env,
+                )
             answers: dict[int, Answer] = {}
             assert process.stdout is not None
-            for line in process.stdout:
-                record = json.loads(line)
-                answers[int(record["id"])] = _answer_from(record)
-                if progress is not None:
-                    progress()
-            stderr = process.stderr.read() if process.stderr else ""
-            code = process.wait()
+            try:
+                for line in process.stdout:
+                    record = json.loads(line)
+                    answers[int(record["id"])] = _answer_from(record)
+                    if progress is not None:
+                        progress()
+                code = process.wait()
+            finally:  # interrupted: do not leave the model process running
+                if process.poll() is None:
+                    process.kill()
+                    process.wait()
+            stderr = stderr_path.read_text(encoding="utf-8", errors="replace")
         if len(answers) != len(jobs):
             raise RuntimeError(f"unmask fill --jsonl exited with {code} after {len(answers)}/{len(jobs)} answers: {stderr[-2000:]}")
         return [answers[index] for index in range(len(jobs))]

@@ -12,7 +12,7 @@ from collections.abc import Sequence
 from pathlib import Path
 from typing import Any
 
-SECTION_ORDER = ("functions", "compare", "sweep", "spans", "latency", "server")
+SECTION_ORDER = ("functions", "compare", "sweep", "spans", "adapters", "latency", "server")
 PLOTS = {
     "quality_vs_steps": "bench_quality_vs_steps.png",
     "latency_vs_span": "bench_latency_vs_span.png",
@@ -60,6 +60,7 @@ def _measured(result: dict[str, Any]) -> str:
     limit = meta.get("limit")
     extra = f", --limit {limit}" if limit is not None else ""
     extra += ", --quick" if meta.get("quick") else ""
+    extra += f", --threads {meta['threads']}" if meta.get("threads") else ""
     return f"_Measured {meta.get('date', '?')}{extra}._"
 
 
@@ -247,6 +248,26 @@ def _speed(result: dict[str, Any], plots: dict[str, str]) -> list[str]:
     return lines
 
 
+def _adapters(result: dict[str, Any]) -> list[str]:
+    lines = ["## Adapters (smoke rows, tiny random models)", ""]
+    if "skipped" in result:
+        return lines + [f"Skipped: {result['skipped']}", ""]
+    rows = [dict(row, modes=", ".join(row.get("modes", []))) for row in result["rows"]]
+    return lines + [
+        _measured(result),
+        "",
+        (f"Each adapter on a tiny randomly initialised model (built by the backend tests' helpers) or a local "
+         f"HTTP server, filling {result['tasks']} single-line function tasks end to end (plan, engine, "
+         "validation; at most 12 tokens). Random weights: this shows the adapter runs and its overhead, not quality."),
+        "",
+        table(rows, [
+            ("adapter", "adapter"), ("backend", "backend"), ("parameters", "parameters"), ("ok", "ok"),
+            ("modes", "modes"), ("p50_ms", "p50 ms"), ("forward_passes", "forward passes"), ("error", "error"),
+        ]),
+        "",
+    ]
+
+
 def _server(result: dict[str, Any]) -> list[str]:
     lines = ["## Through the wire (`unmask serve`)", ""]
     if "skipped" in result:
@@ -365,6 +386,8 @@ def render(results: dict[str, dict[str, Any]], plots: dict[str, str]) -> str:
         lines += _sweep(results["sweep"], plots)
     if "spans" in results:
         lines += _spans(results["spans"])
+    if "adapters" in results:
+        lines += _adapters(results["adapters"])
     if "latency" in results:
         lines += _speed(results["latency"], plots)
     if "server" in results:

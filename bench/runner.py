@@ -3,7 +3,7 @@
 Sections: ``functions`` (pass@1 through ``unmask fill --jsonl``), ``compare`` (diffusion vs AR vs oracle
 length), ``sweep`` (steps / threshold), ``spans`` (held-out spans by node kind), ``latency`` (engine
 latency, cache, memory), ``server`` (through the wire). Groups: ``quality`` = functions, compare, sweep,
-spans; ``speed`` = latency, server; ``all``.
+spans; ``speed`` = latency, server; ``all`` adds ``adapters`` (a smoke row per engine adapter).
 """
 
 from __future__ import annotations
@@ -13,12 +13,13 @@ import time
 from collections.abc import Callable, Sequence
 from typing import Any
 
+from bench.adapters import adapters_section
 from bench.context import BenchContext, BenchOptions
 from bench.quality import FunctionSuite, compare_section, functions_section, spans_section, sweep_section
 from bench.report import write_report
 from bench.speed import server_section, speed_section
 
-SECTIONS: tuple[str, ...] = ("functions", "compare", "sweep", "spans", "latency", "server")
+SECTIONS: tuple[str, ...] = ("functions", "compare", "sweep", "spans", "adapters", "latency", "server")
 GROUPS: dict[str, tuple[str, ...]] = {
     "quality": ("functions", "compare", "sweep", "spans"),
     "speed": ("latency", "server"),
@@ -69,6 +70,8 @@ def run_bench(options: BenchOptions, sections: Sequence[str], log: Callable[[str
             payload = sweep_section(ctx, suite)
         elif section == "spans":
             payload = spans_section(ctx)
+        elif section == "adapters":
+            payload = adapters_section(ctx)
         elif section == "latency":
             payload = speed_section(ctx)
         else:

@@ -8,7 +8,8 @@ Sections (--only, comma-separated; default all):
   latency    engine latency by span length (diffusion vs AR), passes per token, tokens/s, memory,
              latency vs file length with and without the context cache
   server     `unmask serve` through the wire (bench/server_latency.py)
-  groups: quality = functions,compare,sweep,spans; speed = latency,server; all
+  adapters   a smoke row per engine adapter on a tiny random model (needs the tests/ folder)
+  groups: quality = functions,compare,sweep,spans; speed = latency,server; all = everything
 
 --limit N caps the tasks per kind (functions: single/multi holes; spans: per node kind); the selection is
 deterministic (a seeded hash order), so a smaller limit runs a prefix of a larger one. --quick runs small
@@ -51,6 +52,8 @@ def add_arguments(parser: argparse.ArgumentParser) -> None:
                         help="single/multi-line hole conventions: line, indent, newline (default line,indent)")
     parser.add_argument("--via", choices=("jsonl", "engine"), default="jsonl",
                         help="functions section: fill through `unmask fill --jsonl` (default) or in-process")
+    parser.add_argument("--threads", type=int, metavar="N",
+                        help="torch threads here and in the fill subprocess (default: torch's own; 1 on a busy machine)")
     parser.add_argument("--timeout", type=float, default=10.0, help="seconds per test program (default 10)")
     parser.add_argument("--out", type=Path, help="results folder (default bench/results)")
     parser.add_argument("--docs", type=Path, help="where benchmarks.md and the PNGs go (default docs/)")
@@ -61,7 +64,8 @@ def add_arguments(parser: argparse.ArgumentParser) -> None:
 _OPTIONS = (
     ("--only", "only", None), ("--limit", "limit", None), ("--model", "model", None), ("--backend", "backend", "auto"),
     ("--seed", "seed", 0), ("--heldout", "heldout", None), ("--functions", "functions", None),
-    ("--conventions", "conventions", "line,indent"), ("--via", "via", "jsonl"), ("--timeout", "timeout", 10.0),
+    ("--conventions", "conventions", "line,indent"), ("--via", "via", "jsonl"), ("--threads", "threads", None),
+    ("--timeout", "timeout", 10.0),
     ("--out", "out", None), ("--docs", "docs", None),
 )
 
@@ -101,6 +105,9 @@ def run(args: argparse.Namespace) -> int:
     if unknown or not conventions:
         print(f"unmask bench: --conventions takes {', '.join(CONVENTIONS)}, not {args.conventions!r}", file=sys.stderr)
         return EXIT_USAGE
+    if args.threads is not None and args.threads < 1:
+        print("unmask bench: --threads must be at least 1", file=sys.stderr)
+        return EXIT_USAGE
     if args.limit is not None and args.limit < 1:
         print("unmask bench: --limit must be at least 1", file=sys.stderr)
         return EXIT_USAGE
@@ -119,6 +126,7 @@ def run(args: argparse.Namespace) -> int:
         conventions=conventions,
         via=args.via,
         timeout_s=args.timeout,
+        threads=args.threads,
         out=args.out or RESULTS_DIR,
         docs=args.docs or DOCS_DIR,
         plots=not args.no_plots,
