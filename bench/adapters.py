@@ -6,6 +6,7 @@ quality.
 
 from __future__ import annotations
 
+import os
 import sys
 import tempfile
 import threading
@@ -51,6 +52,18 @@ def _builders(folder: Path, server: str) -> dict[str, Callable[[], Engine]]:
     }
 
 
+def _quiet_transformers() -> None:
+    """No progress bars or warnings from transformers while the tiny models are saved and loaded."""
+    os.environ.setdefault("HF_HUB_DISABLE_PROGRESS_BARS", "1")
+    os.environ.setdefault("TRANSFORMERS_VERBOSITY", "error")
+    try:
+        from transformers.utils import logging
+    except ImportError:
+        return
+    logging.set_verbosity_error()
+    logging.disable_progress_bar()
+
+
 def adapters_section(ctx: BenchContext) -> dict[str, Any]:
     tests = ROOT / "tests"
     if str(tests) not in sys.path:
@@ -59,6 +72,7 @@ def adapters_section(ctx: BenchContext) -> dict[str, Any]:
         import test_backends_common  # type: ignore[import-not-found]  # noqa: F401
     except ImportError as exc:
         return {"skipped": f"the tiny-model builders in tests/ cannot be imported ({exc})"}
+    _quiet_transformers()
     cases = load_cases(ctx.options.functions_dir or DATA_DIR)
     count = ctx.limit(5, 3) or 5
     tasks = [make_task(hole, HEADLINE_CONVENTION) for hole in select_holes(cases, count, ctx.options.seed)["single"]]

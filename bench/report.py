@@ -93,8 +93,10 @@ def _headline(results: dict[str, dict[str, Any]]) -> list[str]:
                          "target": f"≤ {TARGETS['span32_p50_ms']:g} ms"})
         for ratio in span["ratios"]:
             if ratio["span_tokens"] in (32, 64):
+                tokens = f" ({_fmt(ratio.get('diffusion_tokens'))} vs {_fmt(ratio.get('ar_tokens'))} tokens)"
                 rows.append({"what": f"AR / diffusion wall time, {ratio['span_tokens']}-token span",
-                             "value": f"{_fmt(ratio['ar_over_diffusion_p50'])}×", "target": f"≥ {TARGETS['ar_over_diffusion']:g}×"})
+                             "value": f"{_fmt(ratio['ar_over_diffusion_p50'])}×{tokens}",
+                             "target": f"≥ {TARGETS['ar_over_diffusion']:g}×"})
         for growth in speed["file_latency"]["growth"]:
             rows.append({"what": f"{growth['to_lines']}-line vs {growth['from_lines']}-line file, engine p50 (cache {growth['cache']})",
                          "value": f"{_fmt(growth['engine_ratio'])}×", "target": f"≤ {TARGETS['file_growth']:g}×"})
@@ -215,23 +217,32 @@ def _speed(result: dict[str, Any], plots: dict[str, str]) -> list[str]:
         f"loading, {result['peak_rss_mib']} MiB after the speed runs (`getrusage` high-water mark of the bench "
         "process)."),
         "",
-        f"### Latency by span length (engine only, {span['contexts']} contexts, diffusion and AR interleaved)",
+        f"### Latency by span length (engine only, {span['contexts']} holes per length, diffusion and AR interleaved)",
+        "",
+        ("For each span length L: holes of the function dataset whose reference is closest to L tokens; diffusion "
+         "gets a canvas of exactly L tokens (it may end early with filler), AR at most L tokens without a stop rule. "
+         "*tokens*: real tokens produced; passes/token and tokens/s count those."),
         "",
         table(span["rows"], [
-            ("mode", "mode"), ("span_tokens", "span tokens"), ("n", "n"), ("p50_ms", "p50 ms"), ("p95_ms", "p95 ms"),
+            ("mode", "mode"), ("span_tokens", "span tokens"), ("reference_tokens", "reference tokens"), ("n", "n"),
+            ("p50_ms", "p50 ms"), ("p95_ms", "p95 ms"),
             ("forward_passes", "forward passes"), ("tokens", "tokens"), ("passes_per_token", "passes / token"),
             ("tokens_per_s", "tokens/s"),
         ]),
         "",
-        table(span["ratios"], [("span_tokens", "span tokens"), ("ar_over_diffusion_p50", "AR p50 / diffusion p50")]),
+        table(span["ratios"], [
+            ("span_tokens", "span tokens"), ("ar_over_diffusion_p50", "AR p50 / diffusion p50"),
+            ("diffusion_tokens", "diffusion tokens"), ("ar_tokens", "AR tokens"),
+        ]),
         "",
     ]
     if "latency_vs_span" in plots:
         lines += [f"![latency vs span length]({plots['latency_vs_span']})", ""]
     lines += [
-        "### Latency vs file length (hole in the middle; 16-token canvas for the engine rows)",
+        "### Latency vs file length (a line removed from the middle of the file)",
         "",
-        ("*engine*: the model alone; *fill*: plan, fill and validate (tree-sitter parse of the whole file), as the "
+        ("*engine*: the model alone, one 16-token canvas; *fill*: plan, fill (the engine's own length choice: "
+         "several canvas sizes in one batch) and validate (tree-sitter parse of the whole file), as the "
         "CLI and server do. `dual`: context keys/values cached after the first step (an approximation, see "
         "`unmask/model/backends/embedded.py`); `none`: every step recomputes the whole window (exact)."),
         "",

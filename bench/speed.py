@@ -2,9 +2,10 @@
 token, tokens/s, peak memory, latency vs file length with and without the context cache (``latency``), and the
 server's latency through the wire (``server``, by ``bench/server_latency.py``).
 
-Span length is controlled exactly: diffusion gets ``HoleSpec(length_tokens=L)`` (one canvas of L tokens),
-AR gets ``max_tokens=L`` and no stop rule, so both generate about L tokens for the same context (AR may stop
-earlier at end-of-sequence; tokens/s counts what was generated). Engine timings exclude planning and
+Span length is controlled: for each length L the contexts are holes of the function dataset whose removed
+text is closest to L tokens; diffusion gets ``HoleSpec(length_tokens=L)`` (one canvas of L tokens, which the
+model may end early with filler), AR gets ``max_tokens=L`` and no stop rule (it may stop earlier at
+end-of-sequence). ``tokens`` and tokens/s count the real tokens each produced. Engine timings exclude planning and
 validation; the file-length rows report both the engine alone and the whole fill (plan, fill, validate).
 """
 
@@ -28,13 +29,22 @@ QUICK_FILE_LINES: tuple[int, ...] = (100, 1_000)
 SERVER_SCRIPT = ROOT / "bench" / "server_latency.py"
 
 
-def _contexts(ctx: BenchContext, count: int) -> list[tuple[str, str]]:
-    """``count`` (prefix, suffix) pairs around single-line holes of the function dataset (real code on both
-    sides, the same for every span length)."""
+def _contexts(ctx: BenchContext, count: int) -> dict[int, list[tuple[str, str, int]]]:
+    """For each span length L, ``count`` (prefix, suffix, reference tokens) holes of the function dataset whose
+    removed text is closest to L tokens (real code on both sides, and a fill of about L tokens is the right
+    answer, so diffusion and AR do the same work). Without a tokenizer: the same holes for every L."""
     cases = load_cases(ctx.options.functions_dir or DATA_DIR)
-    holes = select_holes(cases, count, ctx.options.seed)["single"]
-    tasks = [make_task(hole, HEADLINE_CONVENTION) for hole in holes]
-    return [(t.prefix, t.suffix) for t in tasks]
+    holes = select_holes(cases, None, ctx.options.seed)
+    tasks = [make_task(hole, HEADLINE_CONVENTION) for kind in ("single", "multi") for hole in holes[kind]]
+    codec = getattr(ctx.engine(), "codec", None)
+    if codec is None:
+        picked = [(t.prefix, t.suffix, 0) for t in tasks[:count]]
+        return {length: picked for length in SPAN_TOKENS}
+    sized = [(len(codec.encode(t.middle)), index, t) for index, t in enumerate(tasks)]  # index: the hash order
+    return {
+        length: [(t.prefix, t.suffix, n) for n, _, t in sorted(sized, key=lambda s: (abs(s[0] - length), s[1]))[:count]]
+        for length in SPAN_TOKENS
+    }
 
 
 def _tokens_of(result: Any) -> int:
@@ -46,26 +56,29 @@ def span_latency(ctx: BenchContext, repeats: int) -> dict[str, Any]:
     engine = ctx.engine()
     contexts = _contexts(ctx, repeats)
     rows = []
-    with ctx.progress("speed: span length", 2 * len(SPAN_TOKENS) * len(contexts) + 1) as update:
+    with ctx.progress("speed: span length", 2 * len(SPAN_TOKENS) * repeats + 1) as update:
         # warm-up: the first call pays for lazy initialisation (thread pools, allocator)
-        time_engine_fill(engine, FillRequest.single(*contexts[0], HoleSpec(length_tokens=8), mode="diffusion"))
+        prefix, suffix, _ = contexts[SPAN_TOKENS[0]][0]
+        time_engine_fill(engine, FillRequest.single(prefix, suffix, HoleSpec(length_tokens=8), mode="diffusion"))
         update()
         for length in SPAN_TOKENS:
             samples: dict[str, list[float]] = {"diffusion": [], "ar": []}
             passes: dict[str, list[int]] = {"diffusion": [], "ar": []}
             tokens: dict[str, list[int]] = {"diffusion": [], "ar": []}
-            for prefix, suffix in contexts:  # interleaved, so drifting machine load hits both modes alike
+            for prefix, suffix, _ in contexts[length]:  # interleaved, so drifting machine load hits both modes alike
                 for mode, hole in (("diffusion", HoleSpec(length_tokens=length)), ("ar", HoleSpec(max_tokens=length))):
                     seconds, result = time_engine_fill(engine, FillRequest.single(prefix, suffix, hole, mode=mode))
                     samples[mode].append(seconds)
                     passes[mode].append(result.forward_passes)
                     tokens[mode].append(_tokens_of(result))
                     update()
+            reference = [n for _, _, n in contexts[length]]
             for mode in ("diffusion", "ar"):
                 total_tokens = sum(tokens[mode])
                 rows.append({
                     "mode": mode,
                     "span_tokens": length,
+                    "reference_tokens": round(mean(reference), 1) if any(reference) else None,
                     **latency_summary(samples[mode]),
                     "forward_passes": round(mean(passes[mode]), 2),
                     "tokens": round(mean(tokens[mode]), 1),
@@ -79,8 +92,11 @@ def span_latency(ctx: BenchContext, repeats: int) -> dict[str, Any]:
         ratios.append({
             "span_tokens": length,
             "ar_over_diffusion_p50": round(ar["p50_ms"] / diffusion["p50_ms"], 2) if diffusion["p50_ms"] else None,
+            # the p50 ratio is only fair when both produced about the same tokens: show them
+            "diffusion_tokens": diffusion["tokens"],
+            "ar_tokens": ar["tokens"],
         })
-    return {"rows": rows, "ratios": ratios, "contexts": len(contexts)}
+    return {"rows": rows, "ratios": ratios, "contexts": repeats}
 
 
 def synthetic_file(lines: int, ctx: BenchContext) -> str:
