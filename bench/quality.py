@@ -221,7 +221,7 @@ def _variants(ctx: BenchContext, middles: Sequence[str]) -> dict[str, list[dict[
 def sweep_section(ctx: BenchContext, suite: FunctionSuite) -> dict[str, Any]:
     """Single-line function tasks in diffusion mode: quality and cost vs step budget and vs threshold."""
     filler = EngineFiller(ctx.engine())
-    limit = ctx.limit(60, 10)
+    limit = ctx.limit(40, 10)
     tasks = suite.tasks(HEADLINE_CONVENTION, ("single",))[:limit]
     steps_grid = QUICK_SWEEP_STEPS if ctx.options.quick else SWEEP_STEPS
     thresholds = QUICK_SWEEP_THRESHOLDS if ctx.options.quick else SWEEP_THRESHOLDS
@@ -248,7 +248,7 @@ def spans_section(ctx: BenchContext) -> dict[str, Any]:
     heldout = ctx.options.heldout or DEFAULT_HELDOUT
     if not heldout.is_file():
         return {"skipped": f"{heldout} not found: build it with `python -m unmask.model.data` (or pass --heldout)"}
-    limit = ctx.limit(40, 5) or 40
+    limit = ctx.limit(30, 5) or 30
     spans = sample_spans(heldout, limit, ctx.options.seed)
     flat = [span for kind in KINDS for span in spans.get(kind, [])]
     filler = EngineFiller(ctx.engine())

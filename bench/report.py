@@ -18,6 +18,7 @@ PLOTS = {
     "latency_vs_span": "bench_latency_vs_span.png",
     "latency_vs_file": "bench_latency_vs_file.png",
 }
+SPAN_TICKS = (8, 16, 32, 64)
 #: Targets from the issues (3: model quality, 4: engine speed).
 TARGETS = {
     "single": "milestone 15%, goal 30%",
@@ -334,19 +335,20 @@ def plot(results: dict[str, dict[str, Any]], docs: Path) -> dict[str, str]:
     written: dict[str, str] = {}
     sweep = results.get("sweep")
     if sweep:
-        fig, (left, right) = plt.subplots(1, 2, figsize=(9, 3.5))
+        fig, (left, right) = plt.subplots(1, 2, figsize=(9, 3.5), sharey=True)
+        metrics = (("pass_at_1", "pass@1"), ("exact_match", "exact match"), ("edit_similarity", "edit similarity"))
         steps = [r for r in sweep["summary"] if r["sweep"] == "steps"]
         labels = [str(r["steps"]) if r["steps"] is not None else "all" for r in steps]
-        for key, label in (("pass_at_1", "pass@1"), ("exact_match", "exact match")):
+        for key, label in metrics:
             left.plot(labels, [r[key] for r in steps], marker="o", label=label)
         left.set_xlabel("denoising steps (fixed-step mode)")
-        left.set_ylabel("share of single-line holes")
-        left.legend()
+        left.set_ylabel("single-line holes")
         thresholds = [r for r in sweep["summary"] if r["sweep"] == "threshold"]
-        for key, label in (("pass_at_1", "pass@1"), ("exact_match", "exact match")):
+        for key, label in metrics:
             right.plot([r["threshold"] for r in thresholds], [r[key] for r in thresholds], marker="o", label=label)
         right.set_xlabel("confidence threshold τ")
-        right.legend()
+        right.legend(fontsize="small")
+        left.set_ylim(0, 1)
         fig.suptitle("Quality vs steps and threshold")
         fig.tight_layout()
         fig.savefig(docs / PLOTS["quality_vs_steps"], dpi=110)
@@ -359,6 +361,7 @@ def plot(results: dict[str, dict[str, Any]], docs: Path) -> dict[str, str]:
             rows = [r for r in speed["span_latency"]["rows"] if r["mode"] == mode]
             axis.plot([r["span_tokens"] for r in rows], [r["p50_ms"] for r in rows], marker="o", label=f"{mode} p50")
         axis.set_xscale("log", base=2)
+        axis.set_xticks(list(SPAN_TICKS), [str(tick) for tick in SPAN_TICKS])
         axis.set_xlabel("span length (tokens)")
         axis.set_ylabel("engine latency (ms)")
         axis.legend()
@@ -369,11 +372,15 @@ def plot(results: dict[str, dict[str, Any]], docs: Path) -> dict[str, str]:
         written["latency_vs_span"] = PLOTS["latency_vs_span"]
         fig, axis = plt.subplots(figsize=(5.5, 3.5))
         rows = speed["file_latency"]["rows"]
-        for cache in sorted({r["cache"] for r in rows}):
+        for index, cache in enumerate(sorted({r["cache"] for r in rows})):
             mine = sorted((r for r in rows if r["cache"] == cache), key=lambda r: r["lines"])
-            axis.plot([r["lines"] for r in mine], [r["engine_p50_ms"] for r in mine], marker="o", label=f"engine, cache {cache}")
-            axis.plot([r["lines"] for r in mine], [r["fill_p50_ms"] for r in mine], marker="s", linestyle="--", label=f"fill, cache {cache}")
+            color = f"C{index}"
+            axis.plot([r["lines"] for r in mine], [r["engine_p50_ms"] for r in mine], marker="o", color=color,
+                      label=f"engine, cache {cache}")
+            axis.plot([r["lines"] for r in mine], [r["fill_p50_ms"] for r in mine], marker="s", linestyle="--",
+                      color=color, label=f"fill, cache {cache}")
         axis.set_xscale("log")
+        axis.set_yscale("log")
         axis.set_xlabel("file length (lines)")
         axis.set_ylabel("p50 latency (ms)")
         axis.legend(fontsize="small")

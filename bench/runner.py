@@ -62,8 +62,8 @@ def run_bench(options: BenchOptions, sections: Sequence[str], log: Callable[[str
             payload = functions_section(ctx, suite)
         elif section == "compare":
             assert suite is not None
-            # four variants: without --limit/--quick at most 200 holes per kind
-            cap = None if ctx.options.limit is not None or ctx.options.quick else 200
+            # four variants: without --limit/--quick at most 100 holes per kind
+            cap = None if ctx.options.limit is not None or ctx.options.quick else 100
             payload = compare_section(ctx, suite.limited(cap))
         elif section == "sweep":
             assert suite is not None
