@@ -195,6 +195,28 @@ def select_holes(cases: Iterable[FunctionCase], limit: int | None, seed: int = 0
     return by_kind
 
 
+def overlap_with_corpus(cases: Sequence[FunctionCase], train_jsonl: Path, min_chars: int = 30) -> dict[str, object]:
+    """A contamination check: how many body lines of at least ``min_chars`` characters (stripped) also occur
+    verbatim in the training split (``{"path", "text"}`` per line), and which."""
+    import json
+
+    corpus_lines: set[str] = set()
+    with train_jsonl.open(encoding="utf-8") as stream:
+        for record in stream:
+            if record.strip():
+                corpus_lines.update(s for s in (x.strip() for x in json.loads(record)["text"].split("\n")) if len(s) >= min_chars)
+    checked, shared = 0, []
+    for case in cases:
+        lines = case.code.split("\n")
+        for index in body_lines(case.code):
+            stripped = lines[index].strip()
+            if len(stripped) >= min_chars:
+                checked += 1
+                if stripped in corpus_lines:
+                    shared.append(f"{case.name}: {stripped}")
+    return {"train": str(train_jsonl), "min_chars": min_chars, "lines_checked": checked, "lines_in_training": shared}
+
+
 # -- running programs ------------------------------------------------------------------------------------
 
 

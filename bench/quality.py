@@ -23,6 +23,7 @@ from bench.functions import (
     InfillTask,
     load_cases,
     make_task,
+    overlap_with_corpus,
     parses,
     placeholder_fill,
     run_programs,
@@ -142,7 +143,9 @@ class FunctionSuite:
 
     def dataset(self) -> dict[str, Any]:
         selected = sum(len(h) for h in self.holes.values())
+        train = (self.ctx.options.heldout or DEFAULT_HELDOUT).with_name("train.jsonl")
         return {
+            "overlap": overlap_with_corpus(self.cases, train) if train.is_file() else None,
             "functions": len(self.cases),
             "holes": {kind: len(holes) for kind, holes in self.all_holes.items()},
             "selected": {kind: len(holes) for kind, holes in self.holes.items()},

@@ -124,6 +124,7 @@ def _functions(result: dict[str, Any]) -> list[str]:
         "*no new syntax errors*: tree-sitter finds no more errors than in the original program. Conventions: `line` = prefix ends with the newline before the line (the hole holds its "
         "indentation), `indent` = prefix ends with the indentation, `newline` = the hole also holds the line break."),
         "",
+        *_overlap(dataset.get("overlap")),
         table(result["summary"], [
             ("convention", "convention"), ("kind", "hole"), ("n", "n"), ("pass_at_1", "pass@1"),
             ("pass_at_1_informative", "pass@1 informative"), ("parse_valid", "parse-valid"),
@@ -133,6 +134,18 @@ def _functions(result: dict[str, Any]) -> list[str]:
         "",
     ]
     return lines
+
+
+def _overlap(overlap: dict[str, Any] | None) -> list[str]:
+    if not overlap:
+        return []
+    shared = overlap["lines_in_training"]
+    examples = "; ".join(f"`{line.split(': ', 1)[1]}`" for line in shared[:4])
+    return [
+        (f"Contamination check: of {overlap['lines_checked']} body lines of at least {overlap['min_chars']} characters, "
+         f"{len(shared)} occur verbatim in the training split" + (f" (idioms such as {examples})." if shared else ".")),
+        "",
+    ]
 
 
 def _compare(result: dict[str, Any]) -> list[str]:
