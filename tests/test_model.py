@@ -163,3 +163,17 @@ def test_broken_model_folders_give_clear_errors(tmp_path: Path, tiny_model_dir: 
     (broken / "pytorch_model.bin").write_bytes(b"pickle")
     with pytest.raises(ModelError, match="safetensors only"):
         load_engine(broken, backend="embedded")
+
+
+def test_hugging_face_auto_classes_load_the_same_network(tiny_model_dir: Path) -> None:
+    import unmask.model.hf  # noqa: F401  (registers model_type "unmask")
+    from transformers import AutoModel
+
+    from unmask.model.checkpoint import load_embedded
+
+    hf_model = AutoModel.from_pretrained(str(tiny_model_dir))
+    reference, _, _ = load_embedded(tiny_model_dir)
+    ids = torch.tensor([[2, 50, 60, 70, 80]])
+    with torch.no_grad():
+        assert torch.allclose(hf_model(ids), reference(ids), atol=1e-5)
+        assert torch.allclose(hf_model(ids, causal=True), reference(ids, causal=True), atol=1e-5)

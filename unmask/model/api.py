@@ -234,7 +234,7 @@ def guess_backend(path: str | None) -> str:
     """Pick a backend from a model path's config.json (``auto``)."""
     if path is None:
         return "embedded"
-    if path.startswith(("http://", "https://")):
+    if path.startswith(("http://", "https://")) or "+http://" in path or "+https://" in path:
         return "remote"
     config_path = Path(path) / "config.json"
     if not config_path.is_file():

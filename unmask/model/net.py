@@ -125,13 +125,17 @@ class UnmaskNet(nn.Module):
     def __init__(self, config: NetConfig) -> None:
         super().__init__()
         self.config = config
+        self.build(config)
+
+    def build(self, config: NetConfig) -> None:
+        """Create the modules (shared with the Hugging Face wrapper in ``hf.py``, which has another base)."""
         self.embed = nn.Embedding(config.vocab_size, config.d_model)
         self.blocks = nn.ModuleList(Block(config) for _ in range(config.n_layers))
         self.norm = RMSNorm(config.d_model, config.norm_eps)
         cos, sin = rope_tables(config)
         self.register_buffer("rope_cos", cos, persistent=False)
         self.register_buffer("rope_sin", sin, persistent=False)
-        self.apply(self._init)
+        self.apply(UnmaskNet._init)
         for block in self.blocks:  # scale residual writes by depth (GPT-2 style)
             nn.init.normal_(block.attn.out.weight, std=0.02 / math.sqrt(2 * config.n_layers))
             nn.init.normal_(block.down.weight, std=0.02 / math.sqrt(2 * config.n_layers))
