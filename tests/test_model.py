@@ -166,9 +166,9 @@ def test_broken_model_folders_give_clear_errors(tmp_path: Path, tiny_model_dir: 
 
 
 def test_hugging_face_auto_classes_load_the_same_network(tiny_model_dir: Path) -> None:
-    import unmask.model.hf  # noqa: F401  (registers model_type "unmask")
     from transformers import AutoModel
 
+    import unmask.model.hf  # noqa: F401  (registers model_type "unmask")
     from unmask.model.checkpoint import load_embedded
 
     hf_model = AutoModel.from_pretrained(str(tiny_model_dir))

@@ -10,6 +10,8 @@ same file without transformers, which keeps start-up fast).
 
 from __future__ import annotations
 
+from typing import ClassVar
+
 import torch
 from transformers import AutoConfig, AutoModel, PretrainedConfig, PreTrainedModel
 
@@ -34,7 +36,7 @@ class UnmaskForDiffusionLM(PreTrainedModel):
 
     config_class = UnmaskConfig
     base_model_prefix = "unmask"
-    _no_split_modules = ["Block"]
+    _no_split_modules: ClassVar[list[str]] = ["Block"]
 
     def __init__(self, config: UnmaskConfig) -> None:
         super().__init__(config)
