@@ -324,7 +324,6 @@ def _extend_filler(commit, chosen, conf, masked, layout: Layout, pad_id: int):  
     filler_at = commit & (chosen == pad_id)
     if not bool(filler_at.any()):
         return commit, chosen, conf
-    B, Q = commit.shape
     for b, q in filler_at.nonzero().tolist():
         later = (layout.hole_of[b] == layout.hole_of[b, q]) & (layout.offset_in_hole[b] > layout.offset_in_hole[b, q])
         extend = later & masked[b]
