@@ -7,11 +7,14 @@ Importing this module must not import torch (the model loads lazily, in a thread
 from __future__ import annotations
 
 import asyncio
+import json
 import logging
+import sys
 from collections.abc import Generator
-from typing import Any
+from typing import Any, BinaryIO, cast
 
 from lsprotocol import types
+from pygls.exceptions import JsonRpcException
 from pygls.lsp.server import LanguageServer
 from pygls.protocol import LanguageServerProtocol
 from pygls.protocol.language_server import lsp_method
@@ -24,6 +27,12 @@ from unmask.server.features.generate import Generation
 from unmask.server.jobs import Jobs
 from unmask.server.model_host import ModelHost
 from unmask.server.settings import Settings
+from unmask.server.wire import (
+    ResyncingReader,
+    UnreadableRequest,
+    invalid_request_response,
+    parse_error_response,
+)
 
 logger = logging.getLogger("unmask")
 
@@ -49,10 +58,32 @@ class UnmaskProtocol(LanguageServerProtocol):
       completion (else ``completionProvider`` as the fallback), and always negotiates UTF-16 positions;
     - document sync goes to our own store (:mod:`unmask.server.documents`), which splits lines as LSP does;
     - ``workspace/executeCommand`` runs the command as the request's own task, so ``$/cancelRequest``
-      reaches it (pygls' builtin runs it as a detached inner task that a cancel would not stop).
+      reaches it (pygls' builtin runs it as a detached inner task that a cancel would not stop);
+    - a request whose params do not fit its method, or a message that is not a JSON-RPC object, is answered
+      with an error instead of silence (see :mod:`unmask.server.wire`).
     """
 
     _server: UnmaskServer
+
+    def structure_message(self, data: dict[str, Any]) -> Any:
+        try:
+            return super().structure_message(data)
+        except JsonRpcException as exc:
+            request = UnreadableRequest.from_failure(data, exc)
+            if request is None:
+                raise
+            return request
+
+    def handle_message(self, message: Any) -> None:
+        if isinstance(message, UnreadableRequest):
+            logger.info("rejected: %s", message.reason)
+            self._send_data(message.error_response())
+            return
+        if not hasattr(message, "jsonrpc"):  # JSON, but not a JSON-RPC message object (a list, a number...)
+            logger.warning("rejected a message that is not a JSON-RPC object")
+            self._send_data(invalid_request_response(message))
+            return
+        super().handle_message(message)
 
     @lsp_method(types.INITIALIZE)
     def lsp_initialize(self, params: types.InitializeParams) -> Generator[Any, Any, types.InitializeResult]:
@@ -155,6 +186,16 @@ class UnmaskServer(LanguageServer):
     def shutdown(self) -> None:
         self.jobs.shutdown()
         super().shutdown()
+
+    def start_io(self, stdin: BinaryIO | None = None, stdout: BinaryIO | None = None) -> None:
+        super().start_io(cast(BinaryIO, ResyncingReader(stdin or sys.stdin.buffer)), stdout)
+
+    def report_server_error(self, error: Exception, source: Any) -> None:
+        if isinstance(error, json.JSONDecodeError | UnicodeDecodeError):  # a frame that is not JSON
+            logger.warning("rejected a frame that is not JSON: %s", error)
+            self.protocol._send_data(parse_error_response(error))
+            return
+        super().report_server_error(error, source)
 
 
 class ClientLogHandler(logging.Handler):

@@ -10,6 +10,7 @@ from __future__ import annotations
 
 from typing import TYPE_CHECKING, Any
 
+from cattrs import ClassValidationError
 from lsprotocol import types
 from pygls.exceptions import JsonRpcException, JsonRpcInvalidParams
 
@@ -139,7 +140,7 @@ async def resolve_code_action(ls: UnmaskServer, action: types.CodeAction) -> typ
             )
         try:
             plan = _plan_for(ls, snapshot, data)
-        except (KeyError, TypeError, ValueError) as exc:
+        except (KeyError, TypeError, ValueError, ClassValidationError) as exc:
             raise JsonRpcInvalidParams(message=f"malformed code action data: {exc}") from exc
         generation = await generate(ls, snapshot, plan, title=action.title)
     reason = stale_reason(ls, snapshot)
