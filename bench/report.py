@@ -325,7 +325,7 @@ def _header(results: dict[str, dict[str, Any]]) -> list[str]:
         "(the shipped model; about an hour on a 2-core laptop, `--quick` takes minutes) with:"),
         "",
         "```",
-        "unmask bench --threads 1      # or: bench/run --threads 1",
+        "unmask bench      # or bench/run; add --threads 1 while anything else (training) uses the CPU",
         "```",
         "",
         f"The latest run here was `{meta.get('command') or 'unmask bench'}`.",
