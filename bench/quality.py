@@ -261,18 +261,25 @@ def spans_section(ctx: BenchContext) -> dict[str, Any]:
     if all(n is not None for n in oracle):
         variants["oracle_length"] = [{"mode": "diffusion", "length_tokens": n} for n in oracle]
     summary, records = [], []
+    original_parses: dict[str, bool] = {}
     with ctx.progress("spans", len(flat) * len(variants)) as update:
         for variant, option_list in variants.items():
             jobs = [Job(s.prefix, s.suffix, kind=s.hole_kind, options=o) for s, o in zip(flat, option_list)]
             answers = filler.fill(jobs, update)
             by_kind: dict[str, list[tuple[Any, Answer, bool]]] = {}
+            compiled: dict[str, list[bool | None]] = {}
             for span, answer in zip(flat, answers):
-                syntax_ok = no_new_syntax_errors(span.text, span.prefix + answer.fill + span.suffix)
+                filled = span.prefix + answer.fill + span.suffix
+                syntax_ok = no_new_syntax_errors(span.text, filled)
+                # tree-sitter accepts indentation errors; Python's own parser does not (None: the original
+                # file does not parse with this Python either)
+                compiles = parses(filled) if original_parses.setdefault(span.path, parses(span.text)) else None
                 by_kind.setdefault(span.kind, []).append((span, answer, syntax_ok))
+                compiled.setdefault(span.kind, []).append(compiles)
                 records.append({
                     "variant": variant, "kind": span.kind, "id": span.id, "fill": answer.fill,
                     "reference": span.middle, "exact": exact_match(answer.fill, span.middle),
-                    "parse_valid": syntax_ok, "engine_valid": answer.valid,
+                    "parse_valid": syntax_ok, "compiles": compiles, "engine_valid": answer.valid,
                     "edit_similarity": round(edit_similarity(answer.fill, span.middle), 4),
                     "ms": round(answer.elapsed_ms, 1), "error": answer.error,
                 })
@@ -286,6 +293,7 @@ def spans_section(ctx: BenchContext) -> dict[str, Any]:
                     "n": len(pairs),
                     "exact_match": _round(rate([exact_match(a.fill, s.middle) for s, a, _ in pairs])),
                     "parse_valid": _round(rate([ok for _, _, ok in pairs])),
+                    "compiles": _round(rate(compiled[kind])),
                     "engine_valid": _round(rate([a.valid for _, a, _ in pairs])),
                     "edit_similarity": _round(mean([edit_similarity(a.fill, s.middle) for s, a, _ in pairs])),
                     "p50_ms": _round(percentile([a.elapsed_ms for _, a, _ in pairs], 50), 1),

@@ -207,14 +207,15 @@ def _spans(result: dict[str, Any]) -> list[str]:
         "the rest of the file as context. *diffusion*: the engine knows the node kind (its length prior) but not "
         "the original; *ar*: prefix only, cut by the stop rule; *oracle_length*: diffusion given the reference "
         "length in tokens. *parse-valid*: tree-sitter finds no more syntax errors in the filled file than in the "
-        "original; *engine-valid*: the engine's own check, which compares with the file *without* the span (so "
+        "original; *compiles*: Python's own parser accepts the filled file (tree-sitter does not flag indentation "
+        "errors); *engine-valid*: the engine's own check, which compares with the file *without* the span (so "
         "an empty fill of a required expression passes it)."),
         "",
         table(result["summary"], [
             ("kind", "kind"), ("variant", "variant"), ("n", "n"), ("exact_match", "exact"),
-            ("parse_valid", "parse-valid"), ("engine_valid", "engine-valid"), ("edit_similarity", "edit sim"),
-            ("p50_ms", "p50 ms"),
-        ], ("exact_match", "parse_valid", "engine_valid")),
+            ("parse_valid", "parse-valid"), ("compiles", "compiles"), ("engine_valid", "engine-valid"),
+            ("edit_similarity", "edit sim"), ("p50_ms", "p50 ms"),
+        ], ("exact_match", "parse_valid", "compiles", "engine_valid")),
         "",
     ]
 

@@ -207,6 +207,9 @@ def test_bench_smoke_run_with_the_fake_engine(tiny_bench: Path) -> None:
     assert {row["kind"] for row in spans["summary"]} == set(KINDS)
     assert {row["variant"] for row in spans["summary"]} == {"diffusion", "ar"}
     assert all(row["n"] == 1 for row in spans["summary"])
+    # `pass` where an expression belongs: tree-sitter and Python's parser both reject it
+    expression = next(r for r in spans["summary"] if r["kind"] == "expression" and r["variant"] == "diffusion")
+    assert expression["parse_valid"] == 0.0 and expression["compiles"] == 0.0
 
     sweep = sections["sweep"]
     assert {row["sweep"] for row in sweep["summary"]} == {"steps", "threshold"}
