@@ -52,7 +52,15 @@ def load_embedded(path: Path) -> tuple[UnmaskNet, CodeTokenizer, dict[str, objec
         state = load_file(str(path / "model.safetensors"))
     except (SafetensorError, OSError, ValueError) as exc:
         raise ModelError(f"{path / 'model.safetensors'}: truncated or corrupt ({exc}); reinstall or retrain") from exc
-    model = UnmaskNet(config)
+    try:
+        model = UnmaskNet(config)
+    except MemoryError as exc:
+        raise ModelError(f"{path / 'config.json'}: the model it describes does not fit in memory ({exc})") from exc
+    except (RuntimeError, TypeError, ValueError, OverflowError) as exc:
+        # torch reports a failed allocation as RuntimeError ("can't allocate memory"); a wrong value type as
+        # TypeError. Either way the config is at fault and the caller must get a ModelError, not a crash.
+        reason = "does not fit in memory" if "allocate" in str(exc) else "describes no buildable model"
+        raise ModelError(f"{path / 'config.json'}: {reason} ({str(exc)[:200]})") from exc
     try:
         model.load_state_dict(state)
     except RuntimeError as exc:

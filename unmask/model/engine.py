@@ -54,11 +54,14 @@ class InfillEngine:
                 raise ModelError(f"{self.name}: this backend has no diffusion mode, so it fills one hole at a time")
             mode = "ar"
         torch.set_flush_denormal(True)
-        if mode == "ar":
-            assert self.causal is not None
-            yield from ar_fill(self.causal, self.codec, request, stop=stop)
-        else:
-            assert self.denoiser is not None
-            yield from diffusion_fill(
-                self.denoiser, self.codec, request, validate=validate, default_threshold=self.default_threshold
-            )
+        try:
+            if mode == "ar":
+                assert self.causal is not None
+                yield from ar_fill(self.causal, self.codec, request, stop=stop)
+            else:
+                assert self.denoiser is not None
+                yield from diffusion_fill(
+                    self.denoiser, self.codec, request, validate=validate, default_threshold=self.default_threshold
+                )
+        except RuntimeError as exc:  # torch: NaN/inf probabilities (corrupt weights), a failed allocation
+            raise ModelError(f"{self.name}: the model failed during the fill ({str(exc)[:200]})") from exc
