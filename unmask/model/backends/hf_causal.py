@@ -236,6 +236,7 @@ def load(
     fim: bool = True,
     **_: object,
 ) -> CausalEngine:
+    from safetensors import SafetensorError
     from transformers import AutoModelForCausalLM
 
     folder = _hf.model_folder(path, "hf_causal")
@@ -249,7 +250,7 @@ def load(
         model = AutoModelForCausalLM.from_pretrained(
             str(folder), local_files_only=True, trust_remote_code=False, use_safetensors=True, **options
         )
-    except (OSError, ValueError, KeyError) as exc:
+    except (OSError, ValueError, KeyError, RuntimeError, SafetensorError) as exc:  # corrupt file, wrong shapes
         raise ModelError(f"{folder}: cannot load it as a causal LM ({str(exc)[:300]})") from exc
     model = _hf.place(model.eval(), device)  # type: ignore[assignment]
     limit = int(

@@ -42,6 +42,7 @@ def load(
     threshold: float = 0.9,
     **_: object,
 ) -> InfillEngine:
+    from safetensors import SafetensorError
     from transformers import AutoModelForMaskedLM
 
     folder = _hf.model_folder(path, "hf_mlm")
@@ -55,7 +56,7 @@ def load(
         model = AutoModelForMaskedLM.from_pretrained(
             str(folder), local_files_only=True, trust_remote_code=False, use_safetensors=True, **options
         )
-    except (OSError, ValueError, KeyError) as exc:
+    except (OSError, ValueError, KeyError, RuntimeError, SafetensorError) as exc:  # corrupt file, wrong shapes
         raise ModelError(f"{folder}: cannot load it as a masked LM ({str(exc)[:300]})") from exc
     model = _hf.place(model.eval(), device)
     if tokenizer.mask_token_id is None:
