@@ -21,7 +21,7 @@ from unmask.grammar.indent import IndentStyle, detect_indent, detect_line_break,
 from unmask.grammar.languages import LanguageSpec, find_language
 from unmask.grammar.spans import check_range, enclosing_spans, snap_range, trim_whitespace
 from unmask.grammar.stops import ContinuationStop
-from unmask.grammar.validate import FillChecker, Verdict, kind_must_hold
+from unmask.grammar.validate import FillChecker, Verdict, count_errors, kind_must_hold
 from unmask.model.api import (
     CancelCheck,
     Candidate,
@@ -285,12 +285,47 @@ class PlanValidator:
     """The :data:`~unmask.model.api.Validator` of a plan: places the fills, reparses, compares (see
     :mod:`unmask.grammar.validate`). Call it for a bool, or :meth:`check` for the reason."""
 
+    #: stand-ins for an empty span when judging what "no new syntax error" means (see ``__init__``)
+    PLACEHOLDERS = ("pass", "x", "None", "")
+
     def __init__(self, plan: FillPlan, document: Document) -> None:
         self.plan = plan
         self.checker = FillChecker(document, plan.spans, plan.keep_kinds)
+        self.python_ast = False
+        if all(start == end for start, end in plan.spans):
+            # A document cut at a cursor is usually broken *because* of the cut ("if :", "x = "), so comparing
+            # with it would accept fills that leave it broken. Compare with the best placeholder instead: if
+            # some stand-in makes the document parse, the fill must make it parse too.
+            best = min(self._placeholder_errors(p) for p in self.PLACEHOLDERS)
+            self.checker.base_errors = min(self.checker.base_errors, best)
+            if plan.language == "python":
+                # tree-sitter-python tolerates bad indentation; Python's own parser does not
+                self.python_ast = any(self._compiles([p] * len(plan.spans)) for p in self.PLACEHOLDERS[:3])
+
+    def _placeholder_errors(self, placeholder: str) -> int:
+        fills = [place_fill(self.plan, i, placeholder) for i in range(len(self.plan.spans))]
+        tree, _, _ = self.checker.parse_filled(fills)
+        return count_errors(tree.root_node)
+
+    def _compiles(self, fills: Sequence[str]) -> bool:
+        import ast
+        import warnings
+
+        placed = [place_fill(self.plan, i, fill) for i, fill in enumerate(fills)]
+        text = apply_edits(self.plan.text, [TextEdit(s, e, f) for (s, e), f in zip(self.plan.spans, placed, strict=True)])
+        try:
+            with warnings.catch_warnings():
+                warnings.simplefilter("ignore")
+                ast.parse(text)
+        except (SyntaxError, ValueError):
+            return False
+        return True
 
     def check(self, fills: Sequence[str]) -> Verdict:
-        return self.checker.check([place_fill(self.plan, i, fill) for i, fill in enumerate(fills)])
+        verdict = self.checker.check([place_fill(self.plan, i, fill) for i, fill in enumerate(fills)])
+        if verdict.ok and self.python_ast and not self._compiles(fills):
+            return Verdict(False, "the fill does not compile (Python's parser rejects it)")
+        return verdict
 
     def __call__(self, fills: tuple[str, ...]) -> bool:
         return self.check(fills).ok
