@@ -76,7 +76,7 @@ def test_curriculum_spans_are_whole_nodes_and_targets_sit_on_masks(texts: list[s
         assert len(example.ids) <= 256 and example.ids[0] == tokenizer.bos_id
         scored = [i for i, t in enumerate(example.targets) if t != -100]
         assert scored and all(example.ids[i] == tokenizer.mask_id for i in scored)
-        assert 1.0 <= example.weight <= 10.0
+        assert 1.0 <= example.weight <= 5.0
 
 
 def test_training_smoke_loss_falls_and_checkpoint_resumes(tmp_path: Path, texts: list[str], tokenizer: CodeTokenizer) -> None:

@@ -214,7 +214,7 @@ class Curriculum:
         if hi == len(text) and len(ids) < self.seq_len:
             ids.append(self.tok.eos_id)
             targets.append(-100)
-        return Example(ids=ids[: self.seq_len], targets=targets[: self.seq_len], weight=min(1.0 / t, 10.0))
+        return Example(ids=ids[: self.seq_len], targets=targets[: self.seq_len], weight=min(1.0 / t, 5.0))
 
     def ar_example(self) -> Example:
         while True:

@@ -270,6 +270,15 @@ def diffusion_fill(
             c, p = _sample(logits[b : b + 1], temperatures[b], request.top_p, generator)
             chosen[b], conf[b] = c[0], p[0]
         score = torch.where(masked, conf, torch.full_like(conf, -1.0))
+        if codec.pad_id is not None:
+            early = _early_filler(chosen, masked, layout, codec.pad_id)
+            if bool(early.any()):
+                # such a slot takes its best real token instead (greedy), so no row ever stalls
+                alt_probs = torch.softmax(logits.index_fill(-1, torch.tensor([codec.pad_id]), float("-inf")), dim=-1)
+                alt_conf, alt_chosen = alt_probs.max(dim=-1)
+                chosen = torch.where(early, alt_chosen, chosen)
+                conf = torch.where(early, alt_conf, conf)
+                score = torch.where(early, alt_conf, score)
         remaining = masked.sum(dim=1)
         steps_left = max(1, budget - step)
         need = torch.clamp(torch.ceil(remaining.float() / steps_left).long(), min=1) * (remaining > 0)
@@ -278,8 +287,6 @@ def diffusion_fill(
         order = score.argsort(dim=1, descending=True)
         ranks = torch.empty_like(order).scatter_(1, order, torch.arange(Q).expand(B, Q).contiguous())
         commit |= masked & (ranks < need.unsqueeze(1))
-        if codec.pad_id is not None:
-            commit, chosen, conf = _extend_filler(commit, chosen, conf, masked, layout, codec.pad_id)
         positions = layout.canvas[commit]
         ids[rows[commit], positions] = chosen[commit]
         conf_table[commit] = conf[commit]
@@ -319,18 +326,30 @@ def diffusion_fill(
     )
 
 
-def _extend_filler(commit, chosen, conf, masked, layout: Layout, pad_id: int):  # type: ignore[no-untyped-def]
-    """A committed filler at offset o ends its hole: later offsets of that hole become filler too."""
-    filler_at = commit & (chosen == pad_id)
-    if not bool(filler_at.any()):
-        return commit, chosen, conf
-    for b, q in filler_at.nonzero().tolist():
-        later = (layout.hole_of[b] == layout.hole_of[b, q]) & (layout.offset_in_hole[b] > layout.offset_in_hole[b, q])
-        extend = later & masked[b]
-        chosen[b][extend] = pad_id
-        conf[b][extend] = conf[b, q]
-        commit[b] |= extend
-    return commit, chosen, conf
+def _early_filler(chosen, masked, layout: Layout, pad_id: int) -> torch.Tensor:  # type: ignore[no-untyped-def]
+    """Filler may only grow from the right end of a canvas: a masked slot predicted as filler is *early* unless
+    every later slot of its hole is filler already (or predicted filler in the same run). Committing an early
+    filler would cut the fill short after one confident token. Returns the (B, Q) mask of early slots."""
+    is_pad = chosen == pad_id
+    early = torch.zeros_like(masked)
+    if not bool((is_pad & masked).any()):
+        return early
+    B = chosen.shape[0]
+    for b in range(B):
+        holes = layout.hole_of[b]
+        for h in holes[layout.valid[b]].unique().tolist():
+            slots = (holes == h).nonzero().squeeze(1).flip(0)  # right to left
+            tail_open = True
+            for q in slots.tolist():
+                if not masked[b, q]:
+                    # a committed real token closes the tail; committed filler keeps it open
+                    tail_open = tail_open and bool(is_pad[b, q])
+                    continue
+                if is_pad[b, q] and not tail_open:
+                    early[b, q] = True
+                elif not is_pad[b, q]:
+                    tail_open = False
+    return early
 
 
 def _row_scores(conf_table: torch.Tensor, valid: torch.Tensor, masked: torch.Tensor) -> torch.Tensor:

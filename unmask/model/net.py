@@ -77,6 +77,9 @@ class Attention(nn.Module):
         self.head = config.d_model // config.n_heads
         self.qkv = nn.Linear(config.d_model, 3 * config.d_model, bias=False)
         self.out = nn.Linear(config.d_model, config.d_model, bias=False)
+        # QK-norm keeps attention logits bounded, so a high learning rate cannot collapse attention
+        self.q_norm = RMSNorm(self.head, config.norm_eps)
+        self.k_norm = RMSNorm(self.head, config.norm_eps)
 
     def forward(
         self,
@@ -89,7 +92,7 @@ class Attention(nn.Module):
     ) -> tuple[torch.Tensor, tuple[torch.Tensor, torch.Tensor]]:
         B, T, C = x.shape
         q, k, v = self.qkv(x).view(B, T, 3, self.n_heads, self.head).permute(2, 0, 3, 1, 4)  # 3 x (B, H, T, D)
-        q, k = apply_rope(q, cos, sin), apply_rope(k, cos, sin)
+        q, k = apply_rope(self.q_norm(q), cos, sin), apply_rope(self.k_norm(k), cos, sin)
         present = (k, v)
         if past is not None:
             k = torch.cat((past[0], k), dim=2)  # (B, H, S, D)

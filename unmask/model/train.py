@@ -34,9 +34,9 @@ class TrainConfig:
     seq_len: int = 384
     diffusion_batch: int = 16
     ar_batch: int = 8
-    lr: float = 2e-3
-    min_lr: float = 2e-4
-    warmup_steps: int = 200
+    lr: float = 1e-3
+    min_lr: float = 1e-4
+    warmup_steps: int = 60
     total_steps: int = 20000  # cosine schedule length; training may be stopped any time
     weight_decay: float = 0.1
     eval_every: int = 250
@@ -67,10 +67,11 @@ def diffusion_loss(model: UnmaskNet, examples: list[Example], pad_id: int) -> to
     rows, cols = (targets[:, 1:] != -100).nonzero(as_tuple=True)  # target at cols+1 scored from cols
     logits = model.logits(hidden[rows, cols]).float()
     losses = F.cross_entropy(logits, targets[rows, cols + 1], reduction="none")
-    per_row = torch.zeros(len(examples)).index_add_(0, rows, losses * weights[rows])
+    per_row = torch.zeros(len(examples)).index_add_(0, rows, losses)
     counts = torch.zeros(len(examples)).index_add_(0, rows, torch.ones_like(losses))
-    # normalise by the canvas size so long spans don't dominate
-    return (per_row / counts.clamp(min=1) * weights.new_ones(len(examples))).mean() if counts.sum() else losses.sum()
+    # mean over each row's masked tokens (long spans don't dominate), rows weighted by 1/t and the weights
+    # normalised to mean 1, so the loss stays on the scale of a cross-entropy next to the AR loss
+    return (per_row / counts.clamp(min=1) * weights).sum() / weights.sum()
 
 
 def ar_loss(model: UnmaskNet, examples: list[Example], pad_id: int) -> torch.Tensor:
@@ -188,7 +189,7 @@ def train(
         with torch.autocast(device.type, dtype=torch.bfloat16, enabled=use_bf16):
             d_loss = diffusion_loss(model, diff_examples, tokenizer.pad_id)
             a_loss = ar_loss(model, ar_examples, tokenizer.pad_id)
-            loss = d_loss + 0.5 * a_loss
+            loss = d_loss + a_loss
         loss.backward()
         torch.nn.utils.clip_grad_norm_(model.parameters(), 1.0)
         optimizer.step()
