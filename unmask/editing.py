@@ -191,6 +191,24 @@ def plan_range(
     )
 
 
+def plan_spans(
+    text: str,
+    language: str | None,
+    spans: Sequence[tuple[int, int]],
+    kinds: Sequence[str | None],
+    *,
+    keep_kinds: Sequence[str | None] = (),
+    reason: str = "spans",
+    **request_options: object,
+) -> FillPlan:
+    """Fill several given char spans in one request (sorted, disjoint); ``kinds`` pick length priors and
+    ``keep_kinds`` the node kind each span must still parse as."""
+    return _make_plan(
+        text, _spec(language), list(spans), list(kinds), dict(request_options),
+        keep_kinds=list(keep_kinds), reasons=(reason,) * len(spans),
+    )
+
+
 def plan_cursor(text: str, language: str | None, offset: int, **request_options: object) -> FillPlan:
     """Fill at a cursor: an empty span there. With only whitespace after the cursor it is an append (the
     request's ``auto`` mode resolves to AR continuation, cut by :func:`stop_rule_for`); otherwise an infill

@@ -23,7 +23,7 @@ from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Protocol
 
-from unmask.editing import FillPlan, _make_plan
+from unmask.editing import FillPlan, plan_spans
 from unmask.grammar.document import parse_document
 from unmask.grammar.languages import LanguageSpec, find_language
 from unmask.grammar.positions import TextIndex
@@ -80,9 +80,8 @@ class Conflict(Exception):
 
 def plan_place(text: str, spec: LanguageSpec, place: Place, request_options: dict[str, object]) -> FillPlan:
     """The fill plan of one place (several spans filled in one request)."""
-    return _make_plan(
-        text, spec, list(place.spans), list(place.kinds), dict(request_options),
-        keep_kinds=list(place.keep_kinds), reasons=("refactor",) * len(place.spans),
+    return plan_spans(
+        text, spec.name, place.spans, place.kinds, keep_kinds=place.keep_kinds, reason="refactor", **request_options
     )
 
 
