@@ -397,6 +397,30 @@ def apply_edits(text: str, edits: Sequence[TextEdit]) -> str:
     return "".join(pieces)
 
 
+def choose_candidate(
+    result: FillResult, validator: PlanValidator | None, stop: StopRule | None
+) -> tuple[Candidate, tuple[str, ...], bool | None, str | None]:
+    """The first candidate (engines rank best first) whose fills, cut by the stop rule, pass validation; the
+    engine's best, marked invalid, if none does. Returns (candidate, fills, valid, reason); ``valid`` is None
+    when there is no grammar to check with. The stop rule is applied again, so an engine that ignores it still
+    stops at a boundary."""
+    first: tuple[Candidate, tuple[str, ...], bool | None, str | None] | None = None
+    for candidate in result.candidates:
+        fills = candidate.fills
+        if stop is not None and len(fills) == 1:
+            cut = stop(fills[0])
+            if cut is not None:
+                fills = (fills[0][:cut],)
+        verdict = validator.check(fills) if validator is not None else None
+        entry = (candidate, fills, None if verdict is None else verdict.ok, None if verdict is None else verdict.reason)
+        if verdict is None or verdict.ok:
+            return entry
+        first = first or entry
+    if first is None:
+        raise NoHoles("the engine returned no candidates")
+    return first
+
+
 def fill_document(
     engine: Engine,
     plan: FillPlan,
@@ -410,25 +434,6 @@ def fill_document(
     validator = validator_for(plan)
     stop = stop_rule_for(plan)
     result = run_fill(engine, plan.request, validate=validator, stop=stop, on_step=on_step, cancelled=cancelled)
-    chosen: tuple[Candidate, tuple[str, ...], bool | None, str | None] | None = None
-    first: tuple[Candidate, tuple[str, ...], bool | None, str | None] | None = None
-    for candidate in result.candidates:
-        fills = candidate.fills
-        if stop is not None and len(fills) == 1:
-            cut = stop(fills[0])
-            if cut is not None:
-                fills = (fills[0][:cut],)
-        verdict = validator.check(fills) if validator is not None else None
-        entry = (candidate, fills, None if verdict is None else verdict.ok, None if verdict is None else verdict.reason)
-        if first is None:
-            first = entry
-        if verdict is None or verdict.ok:
-            chosen = entry
-            break
-    if chosen is None:
-        if first is None:
-            raise NoHoles("the engine returned no candidates")
-        chosen = first
-    candidate, fills, valid, reason = chosen
+    candidate, fills, valid, reason = choose_candidate(result, validator, stop)
     edits = edits_for(plan, fills)
     return FillOutcome(plan, result, candidate, fills, edits, apply_edits(plan.text, edits), valid, reason)

@@ -15,14 +15,14 @@ from lsprotocol import types
 
 from unmask.editing import (
     FillPlan,
-    PlanValidator,
     TextEdit,
     apply_edits,
+    choose_candidate,
     edits_for,
     stop_rule_for,
     validator_for,
 )
-from unmask.model.api import Candidate, FillResult, ModelError, Step, StopRule
+from unmask.model.api import Candidate, FillResult, Step
 from unmask.server.convert import LineIndex, registry_language, versioned_workspace_edit
 from unmask.server.errors import LanguageDisabled
 from unmask.server.features.progress import WorkProgress
@@ -80,27 +80,6 @@ def request_options(ls: UnmaskServer) -> dict[str, Any]:
     return ls.settings.request_options()
 
 
-def choose_candidate(
-    result: FillResult, validate: PlanValidator | None, stop: StopRule | None
-) -> tuple[Candidate, tuple[str, ...], bool | None]:
-    """The first candidate (engines rank best first) whose fills, cut by the stop rule, pass validation; the
-    engine's best, marked invalid, if none does. Same rule as :func:`unmask.editing.fill_document`."""
-    first: tuple[Candidate, tuple[str, ...], bool | None] | None = None
-    for candidate in result.candidates:
-        fills = candidate.fills
-        if stop is not None and len(fills) == 1:
-            cut = stop(fills[0])
-            if cut is not None:
-                fills = (fills[0][:cut],)
-        valid = None if validate is None else validate.check(fills).ok
-        if valid is not False:
-            return candidate, fills, valid
-        first = first or (candidate, fills, valid)
-    if first is None:
-        raise ModelError("the engine returned no candidates")
-    return first
-
-
 async def generate(
     ls: UnmaskServer,
     snapshot: Snapshot,
@@ -136,7 +115,7 @@ async def generate(
             result = await ls.jobs.run_fill(
                 engine, plan.request, validate=validate, stop=stop, on_step=on_step
             )
-            candidate, fills, valid = choose_candidate(result, validate, stop)
+            candidate, fills, valid, _ = choose_candidate(result, validate, stop)
             placed = tuple(edits_for(plan, fills))
             edits = tuple(e for e in placed if snapshot.text[e.start : e.end] != e.new_text)
             parsed = "" if valid is not False else ", no candidate parses"
