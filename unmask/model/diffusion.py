@@ -7,7 +7,9 @@ ids and back. One call of :func:`diffusion_fill` is a generator yielding one :cl
 Decoding, per step, over every row of the batch (rows differ by canvas length and seed):
 
 * predict every still-masked canvas position; never the mask/bos/eos ids;
-* **threshold mode** (default): commit every position whose confidence is at least ``threshold``, and at least
+* **semi-autoregressive blocks** (default ``block=8``): only the leftmost ``block`` masked slots of each hole
+  are eligible, so the fill grows from the left and the model ends it with filler after seeing what it wrote;
+* **threshold mode** (default): commit every eligible position whose confidence is at least ``threshold``, and at least
   one per row (the most confident) — parallel decoding where the model is sure;
 * **fixed-step mode** (``threshold=1.0`` or a step budget): commit the ``ceil(remaining / steps_left)`` most
   confident, re-masking the rest (LLaDA's low-confidence remasking);
@@ -235,6 +237,7 @@ def diffusion_fill(
     validate: Validator | None = None,
     default_threshold: float = 0.9,
     lengths: list[tuple[int, ...]] | None = None,
+    block: int = 8,
 ) -> Iterator[Step | FillResult]:
     started = time.perf_counter()
     lengths = lengths or canvas_lengths(request, codec)
@@ -269,24 +272,18 @@ def diffusion_fill(
         for b in range(B):  # per-row temperature; rows are few
             c, p = _sample(logits[b : b + 1], temperatures[b], request.top_p, generator)
             chosen[b], conf[b] = c[0], p[0]
-        score = torch.where(masked, conf, torch.full_like(conf, -1.0))
-        if codec.pad_id is not None:
-            early = _early_filler(chosen, masked, layout, codec.pad_id)
-            if bool(early.any()):
-                # such a slot takes its best real token instead (greedy), so no row ever stalls
-                alt_probs = torch.softmax(logits.index_fill(-1, torch.tensor([codec.pad_id]), float("-inf")), dim=-1)
-                alt_conf, alt_chosen = alt_probs.max(dim=-1)
-                chosen = torch.where(early, alt_chosen, chosen)
-                conf = torch.where(early, alt_conf, conf)
-                score = torch.where(early, alt_conf, score)
+        eligible = _leftmost_block(masked, layout, block) if block > 0 else masked
+        score = torch.where(eligible, conf, torch.full_like(conf, -1.0))
         remaining = masked.sum(dim=1)
         steps_left = max(1, budget - step)
         need = torch.clamp(torch.ceil(remaining.float() / steps_left).long(), min=1) * (remaining > 0)
-        commit = masked & (score >= threshold) if threshold < 1.0 else torch.zeros_like(masked)
-        # at least `need` per row: the most confident masked positions
+        commit = eligible & (score >= threshold) if threshold < 1.0 else torch.zeros_like(masked)
+        # at least `need` per row: the most confident eligible positions
         order = score.argsort(dim=1, descending=True)
         ranks = torch.empty_like(order).scatter_(1, order, torch.arange(Q).expand(B, Q).contiguous())
-        commit |= masked & (ranks < need.unsqueeze(1))
+        commit |= eligible & (ranks < need.unsqueeze(1))
+        if codec.pad_id is not None:
+            commit, chosen, conf = _extend_filler(commit, chosen, conf, masked, layout, codec.pad_id)
         positions = layout.canvas[commit]
         ids[rows[commit], positions] = chosen[commit]
         conf_table[commit] = conf[commit]
@@ -326,30 +323,29 @@ def diffusion_fill(
     )
 
 
-def _early_filler(chosen, masked, layout: Layout, pad_id: int) -> torch.Tensor:  # type: ignore[no-untyped-def]
-    """Filler may only grow from the right end of a canvas: a masked slot predicted as filler is *early* unless
-    every later slot of its hole is filler already (or predicted filler in the same run). Committing an early
-    filler would cut the fill short after one confident token. Returns the (B, Q) mask of early slots."""
-    is_pad = chosen == pad_id
-    early = torch.zeros_like(masked)
-    if not bool((is_pad & masked).any()):
-        return early
-    B = chosen.shape[0]
-    for b in range(B):
-        holes = layout.hole_of[b]
-        for h in holes[layout.valid[b]].unique().tolist():
-            slots = (holes == h).nonzero().squeeze(1).flip(0)  # right to left
-            tail_open = True
-            for q in slots.tolist():
-                if not masked[b, q]:
-                    # a committed real token closes the tail; committed filler keeps it open
-                    tail_open = tail_open and bool(is_pad[b, q])
-                    continue
-                if is_pad[b, q] and not tail_open:
-                    early[b, q] = True
-                elif not is_pad[b, q]:
-                    tail_open = False
-    return early
+def _leftmost_block(masked: torch.Tensor, layout: Layout, block: int) -> torch.Tensor:
+    """The first ``block`` still-masked slots of each hole (semi-autoregressive order): the fill grows from
+    the left, so the model decides where it ends (filler) after seeing what it wrote. Committing by confidence
+    over the whole canvas instead lets confident filler at the right end eat the canvas down to one token."""
+    eligible = torch.zeros_like(masked)
+    for hole in layout.hole_of[layout.valid].unique().tolist():
+        in_hole = masked & (layout.hole_of == hole)
+        eligible |= in_hole & (in_hole.long().cumsum(dim=1) <= block)
+    return eligible
+
+
+def _extend_filler(commit, chosen, conf, masked, layout: Layout, pad_id: int):  # type: ignore[no-untyped-def]
+    """A committed filler at offset o ends its hole: later offsets of that hole become filler too."""
+    filler_at = commit & (chosen == pad_id)
+    if not bool(filler_at.any()):
+        return commit, chosen, conf
+    for b, q in filler_at.nonzero().tolist():
+        later = (layout.hole_of[b] == layout.hole_of[b, q]) & (layout.offset_in_hole[b] > layout.offset_in_hole[b, q])
+        extend = later & masked[b]
+        chosen[b][extend] = pad_id
+        conf[b][extend] = conf[b, q]
+        commit[b] |= extend
+    return commit, chosen, conf
 
 
 def _row_scores(conf_table: torch.Tensor, valid: torch.Tensor, masked: torch.Tensor) -> torch.Tensor:
