@@ -133,9 +133,12 @@ def _make_plan(
         check_range(text, start, end)
     options = dict(request_options)
     hole_options = {name: options.pop(name) for name in _HOLE_OPTIONS if name in options}
+    # A placeholder (`___`, `pass`, `...`) says nothing about the fill's length; code being regenerated does.
+    placeholders = {"marker", "placeholder", "empty_body", "cursor", "append"}
+    why = tuple(reasons) or ("range",) * len(spans)
     holes = tuple(
-        HoleSpec(kind=kind, original=text[start:end], **hole_options)  # type: ignore[arg-type]
-        for (start, end), kind in zip(spans, kinds, strict=True)
+        HoleSpec(kind=kind, original=None if reason in placeholders else text[start:end], **hole_options)  # type: ignore[arg-type]
+        for (start, end), kind, reason in zip(spans, kinds, why, strict=True)
     )
     segments: list[str] = []
     cursor = 0

@@ -40,17 +40,21 @@ from unmask.commands.model_options import add_model_arguments, backend_options, 
 from unmask.editing import (
     FillOutcome,
     FillPlan,
+    apply_edits,
+    edits_for,
     fill_document,
     plan_cursor,
     plan_holes,
     plan_infill,
     plan_range,
+    plan_spans,
+    validator_for,
 )
 from unmask.grammar.errors import GrammarError
 from unmask.grammar.holes import DEFAULT_MARKER
 from unmask.grammar.languages import find_language
 from unmask.grammar.positions import TextIndex
-from unmask.model.api import MODES, Engine, ModelError, Step, load_engine
+from unmask.model.api import MODES, Candidate, Engine, FillResult, ModelError, Step, load_engine
 from unmask.refactor.diff import unified_diff
 from unmask.refactor.files import SourceFile
 
@@ -160,6 +164,17 @@ def _run_file(args: argparse.Namespace) -> int:
     finally:
         if show_progress:
             sys.stderr.write("\r\033[K")
+    rejected: list[int] = []
+    if outcome.valid is False and len(plan.spans) > 1:
+        # Filled jointly, one bad hole sinks them all: fill the holes one at a time and keep those that parse.
+        try:
+            outcome, rejected = _fill_one_by_one(engine, plan)
+        except ModelError as exc:
+            print(f"{path}:{first_line}: the model failed: {exc}", file=sys.stderr)
+            return EXIT_FAILED
+        for hole in rejected:
+            print(f"{path}:{index.line_of(plan.spans[hole][0]) + 1}: rejected: no fill that parses; left as it was",
+                  file=sys.stderr)
     if outcome.valid is False:
         print(f"{path}:{_reject_line(outcome, index)}: rejected: {outcome.reason}; nothing written", file=sys.stderr)
         return EXIT_FAILED
@@ -168,11 +183,42 @@ def _run_file(args: argparse.Namespace) -> int:
         return EXIT_OK
     if args.write:
         source.write_atomically(outcome.new_text)
-        print(f"{path}: wrote {len(outcome.edits)} fill(s)", file=sys.stderr)
-        return EXIT_OK
+        print(f"{path}: wrote {len(outcome.edits) - len(rejected)} fill(s)", file=sys.stderr)
+        return EXIT_FAILED if rejected else EXIT_OK
     sys.stdout.writelines(unified_diff(source.text, outcome.new_text, str(path)))
     sys.stdout.flush()
-    return EXIT_OK
+    return EXIT_FAILED if rejected else EXIT_OK
+
+
+def _fill_one_by_one(engine: Engine, plan: FillPlan) -> tuple[FillOutcome, list[int]]:
+    """Fill each hole of ``plan`` alone; holes without a valid fill keep their original text. Returns the
+    combined outcome (checked as a whole) and the indices of the holes left as they were."""
+    fills: list[str] = []
+    rejected: list[int] = []
+    for hole, (start, end) in enumerate(plan.spans):
+        single = plan_spans(plan.text, plan.language, [(start, end)], [plan.kinds[hole]],
+                            keep_kinds=[plan.keep_kinds[hole]] if plan.keep_kinds else (), **_request_options(plan))
+        alone = fill_document(engine, single)
+        if alone.valid is False:
+            rejected.append(hole)
+            fills.append(plan.text[start:end])
+        else:
+            fills.append(alone.fills[0])
+    candidate = Candidate(fills=tuple(fills), score=0.0)
+    validator = validator_for(plan)
+    verdict = validator.check(candidate.fills) if validator is not None else None
+    edits = edits_for(plan, candidate)
+    combined = FillOutcome(plan, FillResult((candidate,), "diffusion", 0, 0, 0.0), candidate, candidate.fills, edits,
+                           apply_edits(plan.text, edits), None if verdict is None else verdict.ok,
+                           None if verdict is None else verdict.reason)
+    return combined, rejected
+
+
+def _request_options(plan: FillPlan) -> dict[str, object]:
+    request = plan.request
+    return {"mode": request.mode, "steps": request.steps, "threshold": request.threshold,
+            "temperature": request.temperature, "top_p": request.top_p, "seed": request.seed,
+            "candidates": request.candidates}
 
 
 def _reject_line(outcome: FillOutcome, index: TextIndex) -> int:
