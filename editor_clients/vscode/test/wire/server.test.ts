@@ -144,9 +144,11 @@ describe('unmask serve over the wire (fake engine)', { skip: command === undefin
     try {
       const inner = await rangesFor(0);
       const outer = await rangesFor(1);
+      // Nothing is applied, and each refusal says why: the client refused the edit, or the fake engine's
+      // 'return 0' does not parse in that place (the server never applies such a fill), or it changes nothing.
       for (const { result } of [inner, outer]) {
         assert.equal(result.applied, false);
-        assert.match(result.reason ?? '', /refused by the test client/);
+        assert.match(result.reason ?? '', /refused by the test client|parses|no change/);
       }
       const offset = (p: { line: number; character: number }) => document.offsetAt(p);
       assert.ok(offset(outer.range.start) <= offset(inner.range.start), 'outer starts before inner');
