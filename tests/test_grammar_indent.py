@@ -58,6 +58,12 @@ def test_stop_at_dedent_below_start() -> None:
     assert cut("def f(x):\n    if x:", "\n        return 1\n    return 2\n") == "\n        return 1"
 
 
+def test_cursor_at_column_zero_takes_the_indentation_the_fill_writes() -> None:
+    # the line convention: the prefix ends with the newline, the fill brings the line's indentation
+    assert cut("def f(x):\n    y = x\n", "    return y\n\ndef g():\n    pass\n") == "    return y"
+    assert cut("def f(x):\n", "    a = 1\n    b = 2\nc = 3\n") == "    a = 1\n    b = 2"
+
+
 def test_stop_at_blank_line_then_same_level() -> None:
     assert cut("", "def f(x):\n    return 1\n\n\ndef g():\n") == "def f(x):\n    return 1"
     assert cut("def f(x):\n    ", "a = 1\n    b = 2\n\n    return a\n") == "a = 1\n    b = 2"

@@ -9,7 +9,8 @@ import pytest
 import torch
 
 from unmask.model.api import FillRequest, HoleSpec, ModelError, Step, Token, load_engine, run_fill
-from unmask.model.curriculum import Curriculum, analyse
+from unmask.model.autoregressive import heal_prefix
+from unmask.model.curriculum import TRAIN_SPAN_COUNTS, Curriculum, analyse
 from unmask.model.net import NetConfig, UnmaskNet
 from unmask.model.tokenizer import CodeTokenizer, train_tokenizer
 from unmask.model.train import TrainConfig, export, train
@@ -77,6 +78,19 @@ def test_curriculum_spans_are_whole_nodes_and_targets_sit_on_masks(texts: list[s
         scored = [i for i, t in enumerate(example.targets) if t != -100]
         assert scored and all(example.ids[i] == tokenizer.mask_id for i in scored)
         assert 1.0 <= example.weight <= 5.0
+
+
+def test_training_rows_mix_plain_mdlm_and_many_spans(texts: list[str], tokenizer: CodeTokenizer) -> None:
+    plain = Curriculum(texts, tokenizer, seq_len=256, seed=5)
+    mixed = Curriculum(texts, tokenizer, seq_len=256, seed=5, uniform_share=0.5, span_counts=TRAIN_SPAN_COUNTS)
+    scored = [sum(t != -100 for t in plain.diffusion_example().targets) for _ in range(40)]
+    scored_mixed = [sum(t != -100 for t in mixed.diffusion_example().targets) for _ in range(40)]
+    # more spans and whole-row masking give each row several times more tokens to learn from
+    assert sum(scored_mixed) > 2 * sum(scored)
+    row = mixed.uniform_example()
+    masked = [i for i, t in enumerate(row.targets) if t != -100]
+    assert masked and all(row.ids[i] == tokenizer.mask_id for i in masked)
+    assert tokenizer.pad_id not in row.ids  # no filler: the row is plain text
 
 
 def test_training_smoke_loss_falls_and_checkpoint_resumes(tmp_path: Path, texts: list[str], tokenizer: CodeTokenizer) -> None:
@@ -147,6 +161,21 @@ def test_append_runs_autoregressively_and_obeys_the_stop_rule(tiny_model_dir: Pa
     assert request.is_append
     result = run_fill(engine, request, stop=lambda text: 3 if len(text) > 3 else None)
     assert result.mode == "ar" and len(result.best.text) <= 3
+
+
+def test_a_prefix_ending_in_a_bare_line_break_is_healed(tiny_model_dir: Path) -> None:
+    engine = load_engine(tiny_model_dir)
+    codec = engine.codec
+    ids = codec.encode("def f(x):\n    y = x\n")
+    kept, text, allowed = heal_prefix(codec, ids)
+    assert text == "\n" and kept == ids[:-1] and allowed is not None
+    assert ids[-1] in allowed and all(codec.token_text(i).startswith("\n") for i in allowed)
+    assert heal_prefix(codec, codec.encode("def f(x):\n    y = x"))[2] is None  # nothing to heal
+    request = FillRequest.single("def f(x):\n    y = x\n", "", HoleSpec(max_tokens=6))
+    result = run_fill(engine, request)
+    first = result.best.tokens[0][0]
+    assert first.id in allowed  # the continuation starts with the break the prefix gave up
+    assert not result.best.text.startswith("\n") or codec.token_text(first.id).startswith("\n\n")
 
 
 def test_broken_model_folders_give_clear_errors(tmp_path: Path, tiny_model_dir: Path) -> None:

@@ -47,6 +47,12 @@ class ContinuationStop:
         quote: str | None = None
         statement = self.statement
         base = self.base
+        if not statement:
+            # a cursor at the start of a blank line (``line`` convention): the fill writes its own indentation,
+            # so the block it continues is the one its first line is indented for
+            first_line = text.split("\n", 1)[0]
+            if first_line.strip():
+                base = max(base, _width(leading_whitespace(first_line)))
         block_header = False  # lines mode opened by a Python `:` header: body must be deeper than base
         line_start = 0
         pending: int | None = None  # start of a line in lines mode whose indentation is not checked yet

@@ -9,6 +9,7 @@ from __future__ import annotations
 import math
 import time
 from collections.abc import Iterator
+from dataclasses import replace
 from typing import Any, Protocol
 
 import torch
@@ -46,6 +47,21 @@ def _pick(logits: torch.Tensor, temperature: float, top_p: float, generator: tor
     return token, float(probs[token])
 
 
+def heal_prefix(codec: TextCodec, prefix_ids: list[int]) -> tuple[list[int], str, list[int] | None]:
+    """Token healing at the seam. Text is tokenized as a whole in training, so a prefix that ends with a lone
+    line break (the cursor at column 0 of a new line) ends with a token the model rarely saw there: the
+    tokenizer glues the break to the next line's indentation. Back off that last whitespace token and allow
+    only first tokens that start with its text; the caller drops that text from the continuation.
+    Returns (prefix ids, healed text, allowed first ids or None when there is nothing to heal)."""
+    starting_with = getattr(codec, "tokens_starting_with", None)
+    if not prefix_ids or starting_with is None:
+        return prefix_ids, "", None
+    last = codec.token_text(prefix_ids[-1])
+    if not last.endswith("\n") or last.strip():
+        return prefix_ids, "", None
+    return prefix_ids[:-1], last, starting_with(last)
+
+
 def ar_fill(
     model: CausalModel,
     codec: TextCodec,
@@ -57,6 +73,7 @@ def ar_fill(
     hole = request.holes[0]
     budget = hole.max_tokens
     prefix_ids = codec.encode(request.segments[0][-model.window * 8 :])
+    prefix_ids, heal_text, heal_ids = heal_prefix(codec, prefix_ids)
     bos = [] if codec.bos_id is None else [codec.bos_id]
     keep = max(1, model.window - budget - len(bos))
     ids = bos + prefix_ids[-keep:]
@@ -76,12 +93,16 @@ def ar_fill(
         while len(generated) < budget:
             if banned:
                 logits[banned] = float("-inf")
+            if heal_ids is not None and not generated:
+                allowed = torch.full_like(logits, float("-inf"))
+                allowed[heal_ids] = 0.0
+                logits = logits + allowed
             token, p = _pick(logits, temperature, request.top_p, generator)
             if token == codec.eos_id:
                 break
             generated.append(token)
             confidences.append(p)
-            text = codec.decode(generated)
+            text = codec.decode(generated)[len(heal_text) :]
             if stop is not None:
                 cut = stop(text)
                 if cut is not None:
@@ -94,6 +115,8 @@ def ar_fill(
             passes += 1
         score = sum(math.log(max(c, 1e-6)) for c in confidences) / max(1, len(confidences))
         tokens = tuple(Token(id=t, text=codec.token_text(t), confidence=c) for t, c in zip(generated, confidences))
+        if heal_text and tokens:  # the healed text belongs to the prefix, not the fill
+            tokens = (replace(tokens[0], text=tokens[0].text[len(heal_text) :]),) + tokens[1:]
         if all(candidate.text != text for candidate in candidates):
             candidates.append(Candidate(fills=(text,), score=score, tokens=(tokens,)))
     yield FillResult(

@@ -85,8 +85,9 @@ class TextCodec(Protocol):
 
 
 class DenoiseSession(Protocol):
-    def predict(self, ids: torch.Tensor) -> torch.Tensor:
-        """Logits (B, Q, V) predicting the tokens at the session's canvas positions, given current ids."""
+    def predict(self, ids: torch.Tensor, slots: torch.Tensor | None = None) -> torch.Tensor:
+        """Logits (B, Q, V) predicting the tokens at the session's canvas positions, given current ids; with
+        ``slots`` (B, K) indices into the canvas, only those: (B, K, V)."""
         ...
 
 
@@ -249,6 +250,9 @@ def diffusion_fill(
     rows = torch.arange(B).unsqueeze(1).expand(B, Q)
     masked = layout.valid & (ids[rows, layout.canvas] == codec.mask_id)
     conf_table = torch.ones((B, Q))  # pinned tokens count as certain
+    # positions that count in a row's score: not the filler copied after a hole's first filler, or a canvas
+    # mostly filler would outscore a real fill on the filler's easy confidence
+    counted = layout.valid.clone()
     # Rows after the first of each length sample, so candidates differ (seeded: runs are reproducible).
     temperatures = [request.temperature if (b % repeats == 0) else max(request.temperature, 0.7) for b in range(B)]
     generator = torch.Generator().manual_seed(request.seed)
@@ -261,18 +265,27 @@ def diffusion_fill(
     forward_passes = 0
     step = 0
     while bool(masked.any()):
+        eligible = _leftmost_block(masked, layout, block) if block > 0 else masked
+        # the head runs only on the eligible slots: (B, K) indices into the canvas, eligible ones first
+        K = int(eligible.sum(dim=1).max().item())
+        slots = torch.argsort((~eligible).to(torch.int8), dim=1, stable=True)[:, :K]
+        slot_ok = eligible.gather(1, slots)
         with torch.no_grad():
-            logits = session.predict(ids)  # (B, Q, V)
+            logits = session.predict(ids, slots)  # (B, K, V)
         forward_passes += 1
         logits = logits.float()
         if len(banned):
             logits[..., banned] = float("-inf")
-        chosen = torch.empty((B, Q), dtype=torch.long)
-        conf = torch.empty((B, Q))
+        picked = torch.empty((B, K), dtype=torch.long)
+        picked_conf = torch.empty((B, K))
         for b in range(B):  # per-row temperature; rows are few
             c, p = _sample(logits[b : b + 1], temperatures[b], request.top_p, generator)
-            chosen[b], conf[b] = c[0], p[0]
-        eligible = _leftmost_block(masked, layout, block) if block > 0 else masked
+            picked[b], picked_conf[b] = c[0], p[0]
+        chosen = torch.zeros((B, Q), dtype=torch.long)
+        conf = torch.full((B, Q), -1.0)
+        slot_rows = torch.arange(B).unsqueeze(1).expand(B, K)[slot_ok]
+        chosen[slot_rows, slots[slot_ok]] = picked[slot_ok]
+        conf[slot_rows, slots[slot_ok]] = picked_conf[slot_ok]
         score = torch.where(eligible, conf, torch.full_like(conf, -1.0))
         remaining = masked.sum(dim=1)
         steps_left = max(1, budget - step)
@@ -283,13 +296,13 @@ def diffusion_fill(
         ranks = torch.empty_like(order).scatter_(1, order, torch.arange(Q).expand(B, Q).contiguous())
         commit |= eligible & (ranks < need.unsqueeze(1))
         if codec.pad_id is not None:
-            commit, chosen, conf = _extend_filler(commit, chosen, conf, masked, layout, codec.pad_id)
+            commit, chosen, conf = _extend_filler(commit, chosen, conf, masked, layout, codec.pad_id, counted)
         positions = layout.canvas[commit]
         ids[rows[commit], positions] = chosen[commit]
         conf_table[commit] = conf[commit]
         masked &= ~commit
         step += 1
-        best_row = int(_row_scores(conf_table, layout.valid, masked).argmax().item())
+        best_row = int(_row_scores(conf_table, counted, masked).argmax().item())
         yield Step(
             index=step,
             total=max(step + 1, budget) if bool(masked.any()) else step,
@@ -300,7 +313,7 @@ def diffusion_fill(
                 for h in range(len(request.holes))
             ),
         )
-    scores = _row_scores(conf_table, layout.valid, masked)
+    scores = _row_scores(conf_table, counted, masked)
     candidates: list[Candidate] = []
     seen: set[tuple[str, ...]] = set()
     for b in range(B):
@@ -334,8 +347,9 @@ def _leftmost_block(masked: torch.Tensor, layout: Layout, block: int) -> torch.T
     return eligible
 
 
-def _extend_filler(commit, chosen, conf, masked, layout: Layout, pad_id: int):  # type: ignore[no-untyped-def]
-    """A committed filler at offset o ends its hole: later offsets of that hole become filler too."""
+def _extend_filler(commit, chosen, conf, masked, layout: Layout, pad_id: int, counted):  # type: ignore[no-untyped-def]
+    """A committed filler at offset o ends its hole: later offsets of that hole become filler too (and stop
+    counting in the row's score: ``counted`` is updated in place)."""
     filler_at = commit & (chosen == pad_id)
     if not bool(filler_at.any()):
         return commit, chosen, conf
@@ -345,11 +359,12 @@ def _extend_filler(commit, chosen, conf, masked, layout: Layout, pad_id: int):  
         chosen[b][extend] = pad_id
         conf[b][extend] = conf[b, q]
         commit[b] |= extend
+        counted[b] &= ~extend
     return commit, chosen, conf
 
 
-def _row_scores(conf_table: torch.Tensor, valid: torch.Tensor, masked: torch.Tensor) -> torch.Tensor:
-    done = valid & ~masked
+def _row_scores(conf_table: torch.Tensor, counted: torch.Tensor, masked: torch.Tensor) -> torch.Tensor:
+    done = counted & ~masked
     logs = torch.where(done, conf_table.clamp(min=1e-6).log(), torch.zeros_like(conf_table))
     return logs.sum(dim=1) / done.sum(dim=1).clamp(min=1)
 

@@ -23,7 +23,7 @@ import torch
 import torch.nn.functional as F
 from safetensors.torch import load_file, save_file
 
-from unmask.model.curriculum import Curriculum, Example
+from unmask.model.curriculum import TRAIN_SPAN_COUNTS, Curriculum, Example
 from unmask.model.data import read_jsonl
 from unmask.model.net import NetConfig, UnmaskNet
 from unmask.model.tokenizer import CodeTokenizer
@@ -43,6 +43,8 @@ class TrainConfig:
     save_every: int = 100
     seed: int = 0
     bf16: bool = True
+    #: share of diffusion rows that are plain MDLM (whole row masked at rate t) rather than span infilling
+    uniform_share: float = 0.3
 
 
 def pad_batch(examples: list[Example], pad_id: int) -> tuple[torch.Tensor, torch.Tensor, torch.Tensor, torch.Tensor]:
@@ -169,7 +171,9 @@ def train(
         json.dumps({"net": net_config.to_dict(), "train": vars(cfg)}, indent=2), encoding="utf-8"
     )
     seed = cfg.seed * 1000 + step  # a resumed run does not replay the same examples
-    train_data = Curriculum(train_files, tokenizer, cfg.seq_len, seed=seed)
+    train_data = Curriculum(
+        train_files, tokenizer, cfg.seq_len, seed=seed, uniform_share=cfg.uniform_share, span_counts=TRAIN_SPAN_COUNTS
+    )
     heldout_data = Curriculum(heldout_files, tokenizer, cfg.seq_len, seed=1)
     log = (run_dir / "log.jsonl").open("a", encoding="utf-8")
     use_bf16 = cfg.bf16 and device.type == "cpu"

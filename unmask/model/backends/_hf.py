@@ -316,8 +316,9 @@ class FullSession:
         self.rows = torch.arange(B, device=device).unsqueeze(1)
         self.source = ((canvas - 1).clamp(min=0) if shift else canvas).to(device)
 
-    def predict(self, ids: torch.Tensor) -> torch.Tensor:
-        logits = self.forward(ids.to(self.device), self.key_mask, self.source)  # (B, Q, V)
+    def predict(self, ids: torch.Tensor, slots: torch.Tensor | None = None) -> torch.Tensor:
+        source = self.source if slots is None else self.source.gather(1, slots.to(self.device))
+        logits = self.forward(ids.to(self.device), self.key_mask, source)  # (B, Q or K, V)
         return logits.float().cpu()
 
 

@@ -33,6 +33,7 @@ class EmbeddedCodec:
         self.bos_id: int | None = tokenizer.bos_id
         self.eos_id: int | None = tokenizer.eos_id
         self.banned_ids = (tokenizer.mask_id, tokenizer.bos_id, tokenizer.eos_id)
+        self._starting_with: dict[str, list[int]] = {}
 
     def encode(self, text: str) -> list[int]:
         return self.tokenizer.encode(text)
@@ -42,6 +43,14 @@ class EmbeddedCodec:
 
     def token_text(self, token_id: int) -> str:
         return self.tokenizer.token_text(token_id)
+
+    def tokens_starting_with(self, text: str) -> list[int]:
+        """Ids whose text starts with ``text`` (AR token healing); cached per text."""
+        ids = self._starting_with.get(text)
+        if ids is None:
+            ids = [i for i in range(self.tokenizer.vocab_size) if self.token_text(i).startswith(text)]
+            self._starting_with[text] = ids
+        return ids
 
 
 class EmbeddedSession:
@@ -79,7 +88,7 @@ class EmbeddedSession:
         self.past: list[tuple[torch.Tensor, torch.Tensor]] | None = None
         self.past_mask: torch.Tensor | None = None
 
-    def _full(self, ids: torch.Tensor) -> torch.Tensor:
+    def _full(self, ids: torch.Tensor, slots: torch.Tensor | None) -> torch.Tensor:
         mask = self.key_mask[:, None, None, :]
         hidden, presents = self.model.hidden(ids, mask=mask)
         if self.cache == "dual":
@@ -97,20 +106,23 @@ class EmbeddedSession:
                 for k, v in presents
             ]
             self.past_mask = valid
-        return self.model.logits(hidden[self.rows, self.source])  # (B, Q, V)
+        source = self.source if slots is None else self.source.gather(1, slots)
+        return self.model.logits(hidden[self.rows, source])  # (B, Q or K, V)
 
-    def predict(self, ids: torch.Tensor) -> torch.Tensor:
+    def predict(self, ids: torch.Tensor, slots: torch.Tensor | None = None) -> torch.Tensor:
+        """Logits for the canvas slots (all, or the (B, K) ``slots`` indices into the canvas): the output head
+        runs only where the sampler will look."""
         refresh = self.refresh_every > 0 and self.calls % self.refresh_every == 0
         self.calls += 1
         if self.cache != "dual" or self.past is None or refresh:
-            return self._full(ids)
+            return self._full(ids, slots)
         assert self.past_mask is not None
         active_ids = ids.gather(1, self.active)
         keys_valid = torch.cat((self.past_mask, self.active_valid), dim=1)  # (B, S)
         mask = keys_valid[:, None, None, :]
         hidden, _ = self.model.hidden(active_ids, self.active, mask=mask, past=self.past)
-        picked = hidden[self.rows, self.source_in_active]
-        return self.model.logits(picked)
+        source = self.source_in_active if slots is None else self.source_in_active.gather(1, slots)
+        return self.model.logits(hidden[self.rows, source])
 
 
 class EmbeddedDenoiser:
