@@ -4,12 +4,14 @@ from __future__ import annotations
 
 import json
 from pathlib import Path
+from types import SimpleNamespace
 
 import pytest
 import torch
 
 from unmask.model.api import FillRequest, HoleSpec, ModelError, Step, Token, load_engine, run_fill
 from unmask.model.autoregressive import heal_prefix
+from unmask.model.diffusion import canvas_lengths, diffusion_fill
 from unmask.model.curriculum import TRAIN_SPAN_COUNTS, Curriculum, analyse
 from unmask.model.net import NetConfig, UnmaskNet
 from unmask.model.tokenizer import CodeTokenizer, train_tokenizer
@@ -142,6 +144,40 @@ def test_exact_cache_and_refreshed_dual_cache_agree(tiny_model_dir: Path) -> Non
     refreshed = run_fill(load_engine(tiny_model_dir, cache="dual", refresh_every=1), request)
     assert exact.best.fills == refreshed.best.fills
     assert exact.best.score == pytest.approx(refreshed.best.score, abs=1e-4)
+
+
+@pytest.mark.parametrize("cache", ["none", "dual"])
+def test_dropping_finished_rows_changes_no_result(tiny_model_dir: Path, cache: str) -> None:
+    engine = load_engine(tiny_model_dir, cache=cache)
+
+    dropped: list[int] = []
+
+    class Sessions:  # the same sessions; `compact` False hides keep_rows, so every row runs to the end
+        window = engine.denoiser.window
+
+        def __init__(self, compact: bool) -> None:
+            self.compact = compact
+
+        def session(self, *args):  # type: ignore[no-untyped-def]
+            inner = engine.denoiser.session(*args)
+            if not self.compact:
+                return SimpleNamespace(predict=inner.predict)
+
+            def keep_rows(keep):  # type: ignore[no-untyped-def]
+                dropped.append(int((~keep).sum()))
+                inner.keep_rows(keep)
+
+            return SimpleNamespace(predict=inner.predict, keep_rows=keep_rows)
+
+    # rows of several canvas lengths (no length hint) finish at different steps
+    request = FillRequest.single("def add(a, b):\n    total = ", "\n    return total\n", candidates=2, temperature=0.5)
+    assert len(canvas_lengths(request, engine.codec)) > 1
+    compacted = list(diffusion_fill(Sessions(compact=True), engine.codec, request))
+    plain = list(diffusion_fill(Sessions(compact=False), engine.codec, request))
+    assert sum(dropped) > 0  # rows really were dropped along the way
+    assert [s.fills for s in compacted[:-1]] == [s.fills for s in plain[:-1]]
+    assert [c.fills for c in compacted[-1].candidates] == [c.fills for c in plain[-1].candidates]
+    assert [c.score for c in compacted[-1].candidates] == pytest.approx([c.score for c in plain[-1].candidates], abs=1e-4)
 
 
 def test_reroll_keeps_confident_tokens_pinned(tiny_model_dir: Path) -> None:

@@ -264,28 +264,35 @@ def diffusion_fill(
     session = denoiser.session(ids, layout.key_mask, layout.canvas, layout.valid)
     forward_passes = 0
     step = 0
+    live = torch.arange(B)  # the session's rows, as rows of the batch: finished rows are dropped from it
+    compacts = hasattr(session, "keep_rows")
     while bool(masked.any()):
+        if compacts:
+            still = masked[live].any(dim=1)
+            if not bool(still.all()):
+                session.keep_rows(still)
+                live = live[still]
         eligible = _leftmost_block(masked, layout, block) if block > 0 else masked
-        # the head runs only on the eligible slots: (B, K) indices into the canvas, eligible ones first
-        K = int(eligible.sum(dim=1).max().item())
-        slots = torch.argsort((~eligible).to(torch.int8), dim=1, stable=True)[:, :K]
-        slot_ok = eligible.gather(1, slots)
+        # the head runs only on the eligible slots: (L, K) indices into the canvas, eligible ones first
+        eligible_live = eligible[live]
+        K = int(eligible_live.sum(dim=1).max().item())
+        slots = torch.argsort((~eligible_live).to(torch.int8), dim=1, stable=True)[:, :K]
+        slot_ok = eligible_live.gather(1, slots)
         with torch.no_grad():
-            logits = session.predict(ids, slots)  # (B, K, V)
+            logits = session.predict(ids[live], slots)  # (L, K, V)
         forward_passes += 1
         logits = logits.float()
         if len(banned):
             logits[..., banned] = float("-inf")
-        picked = torch.empty((B, K), dtype=torch.long)
-        picked_conf = torch.empty((B, K))
-        for b in range(B):  # per-row temperature; rows are few
-            c, p = _sample(logits[b : b + 1], temperatures[b], request.top_p, generator)
-            picked[b], picked_conf[b] = c[0], p[0]
         chosen = torch.zeros((B, Q), dtype=torch.long)
         conf = torch.full((B, Q), -1.0)
-        slot_rows = torch.arange(B).unsqueeze(1).expand(B, K)[slot_ok]
-        chosen[slot_rows, slots[slot_ok]] = picked[slot_ok]
-        conf[slot_rows, slots[slot_ok]] = picked_conf[slot_ok]
+        for index, b in enumerate(live.tolist()):  # per-row temperature; rows are few
+            ok = slot_ok[index]
+            if not bool(ok.any()):
+                continue  # finished: draws nothing, so dropping it from the batch changes no other row
+            c, p = _sample(logits[index : index + 1], temperatures[b], request.top_p, generator)
+            chosen[b, slots[index][ok]] = c[0][ok]
+            conf[b, slots[index][ok]] = p[0][ok]
         score = torch.where(eligible, conf, torch.full_like(conf, -1.0))
         remaining = masked.sum(dim=1)
         steps_left = max(1, budget - step)

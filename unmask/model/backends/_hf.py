@@ -316,6 +316,12 @@ class FullSession:
         self.rows = torch.arange(B, device=device).unsqueeze(1)
         self.source = ((canvas - 1).clamp(min=0) if shift else canvas).to(device)
 
+    def keep_rows(self, keep: torch.Tensor) -> None:
+        """Drop the rows whose ``keep`` is False (finished)."""
+        keep = keep.to(self.device)
+        self.key_mask, self.source = self.key_mask[keep], self.source[keep]
+        self.rows = torch.arange(int(keep.sum()), device=self.device).unsqueeze(1)
+
     def predict(self, ids: torch.Tensor, slots: torch.Tensor | None = None) -> torch.Tensor:
         source = self.source if slots is None else self.source.gather(1, slots.to(self.device))
         logits = self.forward(ids.to(self.device), self.key_mask, source)  # (B, Q or K, V)
