@@ -11,6 +11,7 @@ import torch
 
 from unmask.model.api import FillRequest, HoleSpec, ModelError, Step, Token, load_engine, run_fill
 from unmask.model.autoregressive import heal_prefix
+from unmask.model.backends.embedded import GROWTH
 from unmask.model.diffusion import canvas_lengths, diffusion_fill
 from unmask.model.curriculum import TRAIN_SPAN_COUNTS, Curriculum, analyse
 from unmask.model.net import NetConfig, UnmaskNet
@@ -242,3 +243,19 @@ def test_hugging_face_auto_classes_load_the_same_network(tiny_model_dir: Path) -
     with torch.no_grad():
         assert torch.allclose(hf_model(ids), reference(ids), atol=1e-5)
         assert torch.allclose(hf_model(ids, causal=True), reference(ids, causal=True), atol=1e-5)
+
+
+def test_preallocated_ar_cache_matches_a_full_causal_pass(tiny_model_dir: Path) -> None:
+    engine = load_engine(tiny_model_dir, dtype="float32")
+    model, causal = engine.causal.model, engine.causal
+    ids = engine.codec.encode("def add(a, b):\n    return a + b\n")
+    follow = engine.codec.encode("\n\nprint(add(1, 2))\n" * 30)  # past the first allocation: the cache grows
+    logits, cache = causal.prefill(ids[:5])
+    steps = [logits]
+    for token in ids[5:] + follow:
+        logits, cache = causal.extend(cache, token)
+        steps.append(logits)
+    with torch.no_grad():
+        full = model(torch.tensor([ids + follow]), causal=True)[0]
+    assert cache[0].k.shape[2] > 5 + GROWTH  # it did grow
+    assert torch.allclose(torch.stack(steps[:-1]), full[4:-1], atol=1e-4)

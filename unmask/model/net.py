@@ -70,6 +70,16 @@ def apply_rope(x: torch.Tensor, cos: torch.Tensor, sin: torch.Tensor) -> torch.T
     return rotated.flatten(-2).type_as(x)
 
 
+@dataclass
+class CacheSlot:
+    """One layer's keys and values in preallocated buffers (B, H, capacity, D); ``length`` are filled. The
+    attention writes new keys in place; the caller advances ``length`` after each forward."""
+
+    k: torch.Tensor
+    v: torch.Tensor
+    length: int
+
+
 class Attention(nn.Module):
     def __init__(self, config: NetConfig) -> None:
         super().__init__()
@@ -88,13 +98,18 @@ class Attention(nn.Module):
         sin: torch.Tensor,
         mask: torch.Tensor | None,  # bool (B, 1, T, S), True = may attend; None with causal=False: all
         causal: bool,
-        past: tuple[torch.Tensor, torch.Tensor] | None,  # keys/values (B, H, S0, D) to prepend
+        past: tuple[torch.Tensor, torch.Tensor] | CacheSlot | None,  # keys/values (B, H, S0, D) to prepend
     ) -> tuple[torch.Tensor, tuple[torch.Tensor, torch.Tensor]]:
         B, T, C = x.shape
         q, k, v = self.qkv(x).view(B, T, 3, self.n_heads, self.head).permute(2, 0, 3, 1, 4)  # 3 x (B, H, T, D)
         q, k = apply_rope(self.q_norm(q), cos, sin), apply_rope(self.k_norm(k), cos, sin)
         present = (k, v)
-        if past is not None:
+        if isinstance(past, CacheSlot):  # preallocated: write in place, attend to a view (no copy per token)
+            end = past.length + T
+            past.k[:, :, past.length : end] = k
+            past.v[:, :, past.length : end] = v
+            k, v = past.k[:, :, :end], past.v[:, :, :end]
+        elif past is not None:
             k = torch.cat((past[0], k), dim=2)  # (B, H, S, D)
             v = torch.cat((past[1], v), dim=2)
         if causal and past is not None and mask is None:
@@ -158,11 +173,12 @@ class UnmaskNet(nn.Module):
         *,
         causal: bool = False,
         mask: torch.Tensor | None = None,  # bool (B, 1, T, S)
-        past: list[tuple[torch.Tensor, torch.Tensor]] | None = None,
+        past: list[tuple[torch.Tensor, torch.Tensor]] | list[CacheSlot] | None = None,
     ) -> tuple[torch.Tensor, list[tuple[torch.Tensor, torch.Tensor]]]:
         B, T = ids.shape
         if positions is None:
-            start = 0 if past is None else past[0][0].shape[2]
+            first = None if past is None else past[0]
+            start = 0 if first is None else first.length if isinstance(first, CacheSlot) else first[0].shape[2]
             positions = torch.arange(start, start + T, device=ids.device)
         if positions.dim() == 1:
             positions = positions.expand(B, T)

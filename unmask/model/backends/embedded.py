@@ -18,11 +18,13 @@ import torch
 from unmask.model.api import SHIPPED_WEIGHTS, ModelError
 from unmask.model.checkpoint import load_embedded, parameter_count
 from unmask.model.engine import InfillEngine
-from unmask.model.net import UnmaskNet
+from unmask.model.net import CacheSlot, UnmaskNet
 from unmask.model.tokenizer import CodeTokenizer
 
 #: tokens in one row at inference: what the model was trained on
 DEFAULT_WINDOW = 384
+#: room for new tokens an AR cache is allocated with (it doubles when full)
+GROWTH = 128
 
 
 class EmbeddedCodec:
@@ -154,15 +156,31 @@ class EmbeddedCausal:
     def prefill(self, ids: list[int]) -> tuple[torch.Tensor, Any]:
         tensor = torch.tensor([ids])
         hidden, presents = self.model.hidden(tensor, causal=True)
-        return self.model.logits(hidden[0, -1]), (presents, len(ids))
+        # keys/values go into buffers with room to grow, so each new token writes in place instead of
+        # copying the whole cache (two copies per layer per token with torch.cat)
+        capacity = min(self.model.config.max_position, len(ids) + GROWTH)
+        slots = []
+        for k, v in presents:
+            B, H, T, D = k.shape
+            slot = CacheSlot(k.new_empty((B, H, capacity, D)), v.new_empty((B, H, capacity, D)), T)
+            slot.k[:, :, :T], slot.v[:, :, :T] = k, v
+            slots.append(slot)
+        return self.model.logits(hidden[0, -1]), slots
 
     def extend(self, cache: Any, token: int) -> tuple[torch.Tensor, Any]:
-        past, length = cache
+        slots: list[CacheSlot] = cache
+        length = slots[0].length
         if length >= self.model.config.max_position:
             raise ModelError("continuation ran past the model's positions")
-        hidden, presents = self.model.hidden(torch.tensor([[token]]), torch.tensor([length]), causal=True, past=past)
-        merged = [(torch.cat((pk, k), 2), torch.cat((pv, v), 2)) for (pk, pv), (k, v) in zip(past, presents)]
-        return self.model.logits(hidden[0, -1]), (merged, length + 1)
+        if length >= slots[0].k.shape[2]:
+            for slot in slots:  # grow (rare): double the room, up to the model's positions
+                room = min(self.model.config.max_position, 2 * slot.k.shape[2]) - slot.k.shape[2]
+                slot.k = torch.cat((slot.k, slot.k.new_empty(slot.k.shape[:2] + (room,) + slot.k.shape[3:])), 2)
+                slot.v = torch.cat((slot.v, slot.v.new_empty(slot.v.shape[:2] + (room,) + slot.v.shape[3:])), 2)
+        hidden, _ = self.model.hidden(torch.tensor([[token]]), torch.tensor([length]), causal=True, past=slots)
+        for slot in slots:
+            slot.length += 1
+        return self.model.logits(hidden[0, -1]), slots
 
 
 def fast_bfloat16() -> bool:
