@@ -62,6 +62,10 @@ def test_cursor_at_column_zero_takes_the_indentation_the_fill_writes() -> None:
     # the line convention: the prefix ends with the newline, the fill brings the line's indentation
     assert cut("def f(x):\n    y = x\n", "    return y\n\ndef g():\n    pass\n") == "    return y"
     assert cut("def f(x):\n", "    a = 1\n    b = 2\nc = 3\n") == "    a = 1\n    b = 2"
+    # a blank line after the first line of code ends the paragraph, as it does after later lines
+    assert cut("def f(x):\n    y = x\n", "        if y:\n\n        if z:\n") == "        if y:"
+    # a fill that opens with a blank line takes its block from its first line of code
+    assert cut("def f(x):\n    y = x\n", "\n    return y\ndef g():\n") == "\n    return y"
 
 
 def test_stop_at_blank_line_then_same_level() -> None:

@@ -47,16 +47,18 @@ class ContinuationStop:
         quote: str | None = None
         statement = self.statement
         base = self.base
+        content_lines = 0
         if not statement:
             # a cursor at the start of a blank line (``line`` convention): the fill writes its own indentation,
-            # so the block it continues is the one its first line is indented for
-            first_line = text.split("\n", 1)[0]
-            if first_line.strip():
-                base = max(base, _width(leading_whitespace(first_line)))
+            # so the block it continues is the one its first line of code is indented for
+            first_code = next((line for line in text.split("\n") if line.strip()), None)
+            if first_code is not None:
+                base = max(base, _width(leading_whitespace(first_code)))
+            if text.split("\n", 1)[0].strip():
+                content_lines = 1  # the cursor line itself is code: a blank line after it ends a paragraph
         block_header = False  # lines mode opened by a Python `:` header: body must be deeper than base
         line_start = 0
         pending: int | None = None  # start of a line in lines mode whose indentation is not checked yet
-        content_lines = 0
         blank_before = False
         index = 0
         length = len(text)
