@@ -7,6 +7,7 @@ import pytest
 from unmask.editing import (
     TextEdit,
     apply_edits,
+    distinct_candidates,
     edits_for,
     enclosing_kinds,
     fill_document,
@@ -19,7 +20,9 @@ from unmask.editing import (
     validator_for,
 )
 from unmask.grammar.errors import BadEdits, BadRange, GrammarError, NoHoles
-from unmask.model.api import SHIPPED_WEIGHTS, FakeEngine, load_engine
+from unmask.grammar.languages import get_language
+from unmask.grammar.validate import tree_key
+from unmask.model.api import SHIPPED_WEIGHTS, Candidate, FakeEngine, FillResult, load_engine
 
 SOURCE = "def f(x):\n    return x + 1\n\n\ndef g(y):\n    ...\n\n\nz = f(2)\n"
 
@@ -131,6 +134,19 @@ def test_fill_document_validates_and_applies() -> None:
     assert outcome.valid is True and outcome.new_text == text.replace("___", "x * 2")
     broken = fill_document(FakeEngine(text="x *"), plan)
     assert broken.valid is False and broken.reason and "syntax error" in broken.reason
+
+
+def test_candidates_that_are_the_same_code_are_kept_once() -> None:
+    python = get_language("python")
+    assert tree_key("f(a,b)  # why", python) == tree_key("f( a, b )", python)
+    assert tree_key("f(a, b)", python) != tree_key("f(b, a)", python)
+    # same tokens, other structure: the second statement moved into the block
+    assert tree_key("if a:\n    b()\nc()\n", python) != tree_key("if a:\n    b()\n    c()\n", python)
+    plan = plan_holes("def f(a, b):\n    return ___\n", "python")
+    fills = ["g(a,b)", "g( a, b )  # same", "g(b, a)", "g(a, b)"]
+    result = FillResult(candidates=tuple(Candidate(fills=(f,), score=-i) for i, f in enumerate(fills)), mode="diffusion", steps=1, forward_passes=1, elapsed_s=0.0)
+    kept = distinct_candidates(plan, result).candidates
+    assert [c.fills[0] for c in kept] == ["g(a,b)", "g(b, a)"]
 
 
 def test_fill_document_applies_the_stop_rule_to_appends() -> None:

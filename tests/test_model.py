@@ -12,8 +12,8 @@ import torch
 from unmask.model.api import FillRequest, HoleSpec, ModelError, Step, Token, load_engine, run_fill
 from unmask.model.autoregressive import heal_prefix
 from unmask.model.backends.embedded import GROWTH
-from unmask.model.diffusion import canvas_lengths, diffusion_fill
 from unmask.model.curriculum import TRAIN_SPAN_COUNTS, Curriculum, analyse
+from unmask.model.diffusion import canvas_lengths, diffusion_fill
 from unmask.model.net import NetConfig, UnmaskNet
 from unmask.model.tokenizer import CodeTokenizer, train_tokenizer
 from unmask.model.train import TrainConfig, export, train

@@ -12,7 +12,7 @@ from __future__ import annotations
 
 import itertools
 from collections.abc import Callable, Sequence
-from dataclasses import dataclass, field
+from dataclasses import dataclass, field, replace
 
 from unmask.grammar.document import Document, parse_document
 from unmask.grammar.errors import BadEdits, BadRange, NoHoles
@@ -21,7 +21,7 @@ from unmask.grammar.indent import IndentStyle, detect_indent, detect_line_break,
 from unmask.grammar.languages import LanguageSpec, find_language
 from unmask.grammar.spans import check_range, enclosing_spans, snap_range, trim_whitespace
 from unmask.grammar.stops import ContinuationStop
-from unmask.grammar.validate import FillChecker, Verdict, count_errors, kind_must_hold
+from unmask.grammar.validate import FillChecker, Verdict, count_errors, kind_must_hold, tree_key
 from unmask.model.api import (
     CancelCheck,
     Candidate,
@@ -400,6 +400,22 @@ def apply_edits(text: str, edits: Sequence[TextEdit]) -> str:
     return "".join(pieces)
 
 
+def distinct_candidates(plan: FillPlan, result: FillResult) -> FillResult:
+    """``result`` with candidates that are the same code (equal syntax trees, see
+    :func:`~unmask.grammar.validate.tree_key`) kept once, the best ranked first."""
+    spec = _spec(plan.language)
+    seen: set[tuple[tuple[str, ...], ...]] = set()
+    kept = []
+    for candidate in result.candidates:
+        key = tuple(tree_key(fill, spec) for fill in candidate.fills)
+        if key not in seen:
+            seen.add(key)
+            kept.append(candidate)
+    if len(kept) == len(result.candidates):
+        return result
+    return replace(result, candidates=tuple(kept))
+
+
 def choose_candidate(
     result: FillResult, validator: PlanValidator | None, stop: StopRule | None
 ) -> tuple[Candidate, tuple[str, ...], bool | None, str | None]:
@@ -437,6 +453,7 @@ def fill_document(
     validator = validator_for(plan)
     stop = stop_rule_for(plan)
     result = run_fill(engine, plan.request, validate=validator, stop=stop, on_step=on_step, cancelled=cancelled)
+    result = distinct_candidates(plan, result)
     candidate, fills, valid, reason = choose_candidate(result, validator, stop)
     edits = edits_for(plan, fills)
     return FillOutcome(plan, result, candidate, fills, edits, apply_edits(plan.text, edits), valid, reason)

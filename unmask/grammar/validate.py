@@ -17,7 +17,7 @@ from dataclasses import dataclass
 from tree_sitter import Node, Tree
 
 from unmask.grammar.document import Document
-from unmask.grammar.languages import parser_for
+from unmask.grammar.languages import LanguageSpec, parser_for
 from unmask.grammar.positions import encode
 
 #: Node kinds that keep their kind when regenerated: definitions, declarations, Rust items, blocks, lists.
@@ -159,3 +159,29 @@ def _kinds_with_range(root: Node, start: int, end: int) -> set[str]:
 def is_valid(document: Document, spans: Sequence[tuple[int, int]], fills: Sequence[str]) -> bool:
     """One-off check (builds a :class:`FillChecker`)."""
     return FillChecker(document, spans).check(fills).ok
+
+
+def tree_key(text: str, spec: LanguageSpec | None) -> tuple[str, ...]:
+    """What two fills share exactly when they are the same code: their parse trees, as a pre-order walk of node
+    types, leaf texts and subtree ends, with comments and whitespace left out (so ``f(a,b)`` and ``f( a, b )``
+    meet, while a line indented into another block does not). Unknown language: the whitespace-separated words."""
+    if spec is None:
+        return tuple(text.split())
+    tree = parser_for(spec.name).parse(encode(text))
+    key: list[str] = []
+    stack: list[Node | None] = [tree.root_node]
+    while stack:
+        node = stack.pop()
+        if node is None:
+            key.append(")")
+            continue
+        if "comment" in node.type:
+            continue
+        if node.child_count == 0:
+            key.append(node.type + "=" + (node.text or b"").decode("utf-8", "replace"))
+            continue
+        key.append(node.type)
+        stack.append(None)
+        stack.extend(reversed(node.children))
+    return tuple(key)
+

@@ -18,6 +18,7 @@ from unmask.editing import (
     TextEdit,
     apply_edits,
     choose_candidate,
+    distinct_candidates,
     edits_for,
     stop_rule_for,
     validator_for,
@@ -115,6 +116,7 @@ async def generate(
             result = await ls.jobs.run_fill(
                 engine, plan.request, validate=validate, stop=stop, on_step=on_step
             )
+            result = distinct_candidates(plan, result)
             candidate, fills, valid, _ = choose_candidate(result, validate, stop)
             placed = tuple(edits_for(plan, fills))
             edits = tuple(e for e in placed if snapshot.text[e.start : e.end] != e.new_text)
