@@ -101,7 +101,8 @@ class EmbeddedSession:
             self.past_mask = self.past_mask[keep]
 
     def _full(self, ids: torch.Tensor, slots: torch.Tensor | None) -> torch.Tensor:
-        mask = self.key_mask[:, None, None, :]
+        # no mask when every key is real (one row, or rows of equal length): SDPA's fast path
+        mask = None if bool(self.key_mask.all()) else self.key_mask[:, None, None, :]
         hidden, presents = self.model.hidden(ids, mask=mask)
         if self.cache == "dual":
             context = self.key_mask & ~self.active_mask  # (B, T)
@@ -131,7 +132,7 @@ class EmbeddedSession:
         assert self.past_mask is not None
         active_ids = ids.gather(1, self.active)
         keys_valid = torch.cat((self.past_mask, self.active_valid), dim=1)  # (B, S)
-        mask = keys_valid[:, None, None, :]
+        mask = None if bool(keys_valid.all()) else keys_valid[:, None, None, :]
         hidden, _ = self.model.hidden(active_ids, self.active, mask=mask, past=self.past)
         source = self.source_in_active if slots is None else self.source_in_active.gather(1, slots)
         return self.model.logits(hidden[self.rows, source])
