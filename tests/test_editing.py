@@ -167,3 +167,17 @@ def test_fill_document_with_the_shipped_model() -> None:
     assert outcome.new_text.startswith("def add(a, b):\n    return ")
     assert outcome.new_text.endswith("\n\n\nprint(add(1, 2))\n")
     assert outcome.valid is not None and len(outcome.edits) == 1
+
+
+def test_python_compile_check_looks_only_at_the_statements_it_fills() -> None:
+    # a broken function elsewhere no longer switches Python's own check off, and the check reads only the
+    # function holding the cursor (a 10k-line file costs no more than a short one)
+    prefix = "def a():\n    return 1\n\n\ndef f(x):\n    y = x\n    "
+    suffix = "\n    return y\n\n\ndef broken(:\n    pass\n"
+    plan = plan_infill(prefix, suffix, "python")
+    validator = validator_for(plan)
+    assert validator is not None and validator.python_ast
+    assert plan.text[slice(*validator.region)].startswith("def f(x):") and "broken" not in plan.text[slice(*validator.region)]
+    assert validator.check(["z = y + 1"]).ok
+    verdict = validator.check(["z = 1\n            w = 2"])  # tree-sitter shrugs at the indentation; Python does not
+    assert not verdict.ok and verdict.reason and "compile" in verdict.reason

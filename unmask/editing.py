@@ -313,6 +313,7 @@ class PlanValidator:
         self.plan = plan
         self.checker = FillChecker(document, plan.spans, plan.keep_kinds)
         self.python_ast = False
+        self.region = _top_level_region(document, plan)
         if all(start == end for start, end in plan.spans):
             # A document cut at a cursor is usually broken *because* of the cut ("if :", "x = "), so comparing
             # with it would accept fills that leave it broken. Compare with the best placeholder instead: if
@@ -333,7 +334,9 @@ class PlanValidator:
         import warnings
 
         placed = [place_fill(self.plan, i, fill) for i, fill in enumerate(fills)]
-        text = apply_edits(self.plan.text, [TextEdit(s, e, f) for (s, e), f in zip(self.plan.spans, placed, strict=True)])
+        first, last = self.region  # only the top-level statements holding the spans: a 10k-line file costs no more
+        edits = [TextEdit(s - first, e - first, f) for (s, e), f in zip(self.plan.spans, placed, strict=True)]
+        text = apply_edits(self.plan.text[first:last], edits)
         try:
             with warnings.catch_warnings():
                 warnings.simplefilter("ignore")
@@ -350,6 +353,27 @@ class PlanValidator:
 
     def __call__(self, fills: tuple[str, ...]) -> bool:
         return self.check(fills).ok
+
+
+def _top_level_region(document: Document, plan: FillPlan) -> tuple[int, int]:
+    """Char range of the top-level statements that hold every span (they start at column 0, so Python's parser
+    judges them alone as it would in the file); the whole text when a span lies between statements or the
+    range could change meaning on its own (a ``__future__`` import)."""
+    whole = (0, len(plan.text))
+    tops = [document.span_of(child) for child in document.root.children]
+    if not plan.spans or not tops:
+        return whole
+    chosen = []
+    for start, end in plan.spans:
+        holder = [(a, b) for a, b in tops if a < start and end <= b]
+        if not holder:
+            return whole  # between statements, or at the very start of one: its extent may change
+        chosen.append(holder[0])
+    first = min(a for a, _ in chosen)
+    last = max(b for _, b in chosen)
+    if "__future__" in plan.text[first:last] and first > 0:
+        return whole
+    return first, last
 
 
 def validator_for(plan: FillPlan) -> PlanValidator | None:
