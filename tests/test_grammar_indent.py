@@ -68,6 +68,13 @@ def test_cursor_at_column_zero_takes_the_indentation_the_fill_writes() -> None:
     assert cut("def f(x):\n    y = x\n", "\n    return y\ndef g():\n") == "\n    return y"
 
 
+def test_open_brackets_do_not_run_past_the_block() -> None:
+    # indentation inside brackets is free, so the closing line at the block's level is fine ...
+    assert cut("def f(x):\n    ", "y = g(\n        x,\n    )\n    return y\n\ndef h():\n") == "y = g(\n        x,\n    )\n    return y"
+    # ... but a line left of the block while brackets are open ends the continuation there
+    assert cut("def f(x):\n", "    return (\n        g(x)\n\ndef h():\n") == "    return (\n        g(x)"
+
+
 def test_stop_at_blank_line_then_same_level() -> None:
     assert cut("", "def f(x):\n    return 1\n\n\ndef g():\n") == "def f(x):\n    return 1"
     assert cut("def f(x):\n    ", "a = 1\n    b = 2\n\n    return a\n") == "a = 1\n    b = 2"

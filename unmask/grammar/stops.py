@@ -59,6 +59,7 @@ class ContinuationStop:
         block_header = False  # lines mode opened by a Python `:` header: body must be deeper than base
         line_start = 0
         pending: int | None = None  # start of a line in lines mode whose indentation is not checked yet
+        bracket_line = False  # the pending line continues open brackets
         blank_before = False
         index = 0
         length = len(text)
@@ -79,6 +80,13 @@ class ContinuationStop:
             if pending is not None and char not in " \t\r":
                 if char == "\n":
                     blank_before = True
+                elif bracket_line:
+                    # inside open brackets indentation is free, but a line left of the block's own
+                    # indentation means the brackets will never close where they should: stop
+                    if _width(text[pending:index]) < base:
+                        return _cut(generated, pending - offset)
+                    pending = None
+                    bracket_line = False
                 else:
                     indent = _width(text[pending:index])
                     if (block_header and indent <= base) or (
@@ -103,6 +111,9 @@ class ContinuationStop:
                             return _cut(generated, index - offset)
                     if not statement:
                         pending = index + 1
+                elif depth > 0 and index >= offset and not statement:
+                    pending = index + 1
+                    bracket_line = True
                 line_start = index + 1
                 index += 1
                 continue
