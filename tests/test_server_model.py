@@ -7,6 +7,7 @@ import os
 
 import pytest
 from lsprotocol import types
+from pygls.exceptions import JsonRpcException
 
 from unmask.grammar.document import parse_document
 
@@ -63,10 +64,16 @@ async def test_code_action_resolves_to_an_edit_whose_result_parses(session) -> N
         )
         actions = await editor.client.text_document_code_action_async(params)
         action = next(action for action in actions if action.title == "Regenerate selection")
-        resolved = await editor.client.code_action_resolve_async(action)
-        assert resolved.edit is not None
-        if resolved.edit.document_changes:
-            assert editor.apply(resolved.edit)
+        try:
+            resolved = await editor.client.code_action_resolve_async(action)
+        except JsonRpcException as exc:
+            # the young shipped model may find no rewrite that parses: the server refuses and says why
+            assert "parses" in str(exc), exc
+            assert editor.text(URI) == SOURCE
+        else:
+            assert resolved.edit is not None
+            if resolved.edit.document_changes:
+                assert editor.apply(resolved.edit)
         assert parses(editor.text(URI))
         assert [step for step in editor.steps if step["uri"] == URI]  # the span sharpened step by step
 
