@@ -40,6 +40,8 @@ def add_arguments(parser: argparse.ArgumentParser) -> None:
     run.add_argument("--steps", type=int, help="stop after this many optimizer steps")
     run.add_argument("--total-steps", type=int, help="length of the learning-rate schedule (default 2000; adapt 300)")
     run.add_argument("--export", type=Path, help="write the Hugging Face model folder here when done")
+    run.add_argument("--lr", type=float, help="peak learning rate (default 1e-3; adapt 3e-4); the schedule decays to lr/10")
+    run.add_argument("--eval-every", type=int, help="held-out evaluation every N steps (default 250; adapt 50)")
     size = parser.add_argument_group("model size (from scratch only)")
     size.add_argument("--d-model", type=int, default=256)
     size.add_argument("--layers", type=int, default=6)
@@ -99,6 +101,10 @@ def run(args: argparse.Namespace) -> int:
                           eval_every=50, save_every=50)
     if args.total_steps:
         cfg.total_steps = args.total_steps
+    if args.lr:
+        cfg.lr, cfg.min_lr = args.lr, args.lr / 10
+    if args.eval_every:
+        cfg.eval_every = cfg.save_every = args.eval_every
     if args.repo:
         corpus = _repo_corpus(args.repo, run_dir / "corpus")
     elif args.corpus:

@@ -11,7 +11,8 @@ straddles a seam. Canvas tokens are masked with probability t ~ U(eps, 1) (MDLM)
 from __future__ import annotations
 
 import random
-from dataclasses import dataclass
+from collections.abc import Callable
+from dataclasses import dataclass, field
 
 import tree_sitter_python
 from tree_sitter import Language, Node, Parser
@@ -33,6 +34,10 @@ SPAN_KINDS = frozenset(
     }
 )
 BODY_KINDS = frozenset({"block"})
+#: how many holes a function-centred row gets, and their probabilities
+FUNCTION_HOLE_COUNTS: tuple[tuple[int, ...], tuple[float, ...]] = ((1, 2, 3), (0.6, 0.25, 0.15))
+#: a function-centred hole is one body line (most of what users regenerate), a run of 2-5 lines, or a node
+FUNCTION_HOLE_SHAPES: tuple[tuple[str, ...], tuple[float, ...]] = (("line", "lines", "node"), (0.5, 0.35, 0.15))
 #: spans per row and their probabilities: the held-out evaluation's distribution (and the first 1,200 steps')
 SPAN_COUNTS: tuple[tuple[int, ...], tuple[float, ...]] = ((1, 2, 3), (0.5, 0.3, 0.2))
 #: what training uses since step 1,200: more spans per row, so a row scores several times more masked tokens
@@ -41,9 +46,21 @@ TRAIN_SPAN_COUNTS: tuple[tuple[int, ...], tuple[float, ...]] = ((1, 2, 3, 4, 6, 
 
 
 @dataclass
+class FunctionUnit:
+    """A function definition of one file: chars ``start`` (its first line, decorators included) to ``end``,
+    and ``body`` the char offset where its body's first statement after any docstring begins."""
+
+    start: int
+    end: int
+    body: int
+    indent: int  # of the ``def`` line
+
+
+@dataclass
 class FileSpans:
     nodes: list[tuple[int, int]]  # char spans of regenerable nodes
     lines: list[tuple[int, int, int]]  # (start char of line, end char after newline, indent) inside blocks
+    functions: list[FunctionUnit] = field(default_factory=list)
 
 
 def _char_offsets(text: str) -> list[int] | None:
@@ -65,6 +82,7 @@ def analyse(text: str) -> FileSpans:
         return b if table is None else table[b]
 
     nodes: list[tuple[int, int]] = []
+    functions: list[FunctionUnit] = []
     block_lines: set[int] = set()
     stack: list[Node] = [tree.root_node]
     while stack:
@@ -77,6 +95,10 @@ def analyse(text: str) -> FileSpans:
             for row in range(node.start_point[0], node.end_point[0] + 1):
                 block_lines.add(row)
         stack.extend(node.children)
+        if node.type == "function_definition" and not node.has_error:
+            unit = _function_unit(node, text, conv)
+            if unit is not None:
+                functions.append(unit)
     lines: list[tuple[int, int, int]] = []
     offset = 0
     for row, line in enumerate(text.splitlines(keepends=True)):
@@ -84,7 +106,27 @@ def analyse(text: str) -> FileSpans:
         if row in block_lines and stripped and not stripped.startswith("#"):
             lines.append((offset, offset + len(line), len(line) - len(line.lstrip())))
         offset += len(line)
-    return FileSpans(nodes=nodes, lines=lines)
+    functions.sort(key=lambda unit: unit.start)
+    return FileSpans(nodes=nodes, lines=lines, functions=functions)
+
+
+def _function_unit(node: Node, text: str, conv: Callable[[int], int]) -> FunctionUnit | None:
+    body = node.child_by_field_name("body")
+    if body is None or not body.named_children:
+        return None
+    outer = node.parent if node.parent is not None and node.parent.type == "decorated_definition" else node
+    statements = [child for child in body.named_children if child.type != "comment"]
+    first = statements[0] if statements else None
+    if first is not None and first.type == "expression_statement" and first.named_children \
+            and first.named_children[0].type == "string":
+        statements = statements[1:]
+    if not statements:
+        return None
+    start = conv(outer.start_byte)
+    start = text.rfind("\n", 0, start) + 1  # the def line's start, with its indentation
+    body_start = conv(statements[0].start_byte)
+    body_start = text.rfind("\n", 0, body_start) + 1
+    return FunctionUnit(start=start, end=conv(node.end_byte), body=body_start, indent=outer.start_point[1])
 
 
 @dataclass
@@ -103,10 +145,12 @@ class Curriculum:
         seed: int = 0,
         *,
         uniform_share: float = 0.0,
+        function_share: float = 0.0,
         span_counts: tuple[tuple[int, ...], tuple[float, ...]] = SPAN_COUNTS,
     ) -> None:
         self.files = files
         self.uniform_share = uniform_share
+        self.function_share = function_share
         self.span_counts = span_counts
         self.tok = tokenizer
         self.seq_len = seq_len
@@ -163,8 +207,12 @@ class Curriculum:
     # -- examples ------------------------------------------------------------------------------------------
 
     def diffusion_example(self) -> Example:
-        if self.uniform_share and self.rng.random() < self.uniform_share:
-            return self.uniform_example()
+        if self.uniform_share or self.function_share:  # no draw otherwise: the held-out rows stay the same rows
+            draw = self.rng.random()
+            if draw < self.uniform_share:
+                return self.uniform_example()
+            if draw < self.uniform_share + self.function_share:
+                return self.function_example()
         while True:
             index = self.rng.randrange(len(self.files))
             text = self.files[index]
@@ -182,6 +230,92 @@ class Curriculum:
             example = self._assemble(text, chosen, lo, hi)
             if example is not None:
                 return example
+
+    def function_example(self) -> Example:
+        """A window that starts at a function (sometimes with some of the code before it) whose holes lie
+        inside that function's body, after its docstring: the shape of a user's "regenerate these lines"."""
+        while True:
+            index = self.rng.randrange(len(self.files))
+            text = self.files[index]
+            spans = self.spans_for(index)
+            units = spans.functions
+            if not units:
+                continue
+            unit = self._pick_function(units)
+            lo = unit.start
+            if self.rng.random() < 0.3 and lo:  # some code before the function, from a line start
+                back = text.rfind("\n", 0, max(0, lo - self.rng.randint(1, 1500)))
+                lo = back + 1
+            hi = min(len(text), lo + int(self.seq_len * 4.5))
+            limit = min(hi, lo + 3 * self.seq_len)  # holes stay where the row (with its filler) still reaches
+            # the chosen function, then the others that start inside the window, each with its own holes
+            # (realistic: one function's hole is not hidden by another's, and a row still scores several)
+            chosen: list[tuple[int, int]] = []
+            for other in [unit] + [u for u in units if unit.start < u.start < limit and u is not unit]:
+                body_lines = self._body_lines(text, other, min(other.end, limit))
+                if not body_lines:
+                    continue
+                count = self.rng.choices(FUNCTION_HOLE_COUNTS[0], weights=FUNCTION_HOLE_COUNTS[1])[0]
+                for _ in range(count * 4):
+                    if count == 0:
+                        break
+                    span = self._function_hole(spans, other, body_lines, limit)
+                    if span is None or any(not (span[1] <= a or span[0] >= b) for a, b in chosen):
+                        continue
+                    chosen.append(span)
+                    count -= 1
+            if not chosen:
+                continue
+            example = self._assemble(text, sorted(chosen), lo, hi)
+            if example is not None:
+                return example
+
+    def _pick_function(self, units: list[FunctionUnit]) -> FunctionUnit:
+        """A function of the file; half the time a top-level one when there is one (the shape of most holes
+        users leave: a standalone function with a docstring)."""
+        top = [unit for unit in units if unit.indent == 0]
+        pool = top if top and self.rng.random() < 0.5 else units
+        return pool[self.rng.randrange(len(pool))]
+
+    @staticmethod
+    def _body_lines(text: str, unit: FunctionUnit, end: int) -> list[tuple[int, int, int]]:
+        """(start, end after newline, indent) of the code lines of a function body before char ``end``."""
+        out = []
+        cursor = unit.body
+        while cursor < end:
+            newline = text.find("\n", cursor)
+            stop = len(text) if newline == -1 else newline + 1
+            if stop > end:
+                break
+            line = text[cursor:stop]
+            stripped = line.strip()
+            if stripped and not stripped.startswith("#"):
+                out.append((cursor, stop, len(line) - len(line.lstrip())))
+            cursor = stop
+        return out
+
+    def _function_hole(
+        self, spans: FileSpans, unit: FunctionUnit, body: list[tuple[int, int, int]], hi: int
+    ) -> tuple[int, int] | None:
+        shape = self.rng.choices(FUNCTION_HOLE_SHAPES[0], weights=FUNCTION_HOLE_SHAPES[1])[0]
+        if shape == "node":
+            end = min(unit.end, hi)
+            # nodes come in tree order, not sorted; a function has few, so a linear filter is cheap enough
+            inside = [span for span in spans.nodes if unit.body <= span[0] and span[1] <= end]
+            return inside[self.rng.randrange(len(inside))] if inside else None
+        first = self.rng.randrange(len(body))
+        size = 1 if shape == "line" else self.rng.randint(2, 5)
+        last = min(len(body) - 1, first + size - 1)
+        start, end, indent = body[first][0], body[last][1], body[first][2]
+        if end - start > 400:
+            return None
+        style = self.rng.random()
+        if style < 0.45:  # whole lines without the final newline: "    x = 1"
+            end -= 1
+        elif style < 0.8:  # without the first line's indentation and the final newline: "x = 1"
+            start += indent
+            end -= 1
+        return (start, end) if end > start else None
 
     def _assemble(self, text: str, chosen: list[tuple[int, int]], lo: int, hi: int) -> Example | None:
         pieces, holes, cursor = [], [], lo
@@ -253,10 +387,15 @@ class Curriculum:
             if any(target != -100 for target in targets):
                 return Example(ids=out, targets=targets, weight=min(1.0 / t, 5.0))
 
-    def _window_ids(self, start_at_line: bool) -> list[int] | None:
-        text = self.files[self.rng.randrange(len(self.files))]
+    def _window_ids(self, start_at_line: bool, at_function: bool = False) -> list[int] | None:
+        index = self.rng.randrange(len(self.files))
+        text = self.files[index]
         window = int(self.seq_len * 4)
-        start = 0 if self.rng.random() < 0.2 else self.rng.randrange(max(1, len(text) - window // 2))
+        units = self.spans_for(index).functions if at_function else []
+        if units:
+            start = self._pick_function(units).start
+        else:
+            start = 0 if self.rng.random() < 0.2 else self.rng.randrange(max(1, len(text) - window // 2))
         if start and start_at_line:  # begin at a line start, as real prefixes do
             newline = text.find("\n", start)
             start = newline + 1 if newline != -1 else start
@@ -269,7 +408,9 @@ class Curriculum:
         return ids
 
     def ar_example(self) -> Example:
+        """A window from a line start; with probability ``function_share`` from a function's first line."""
         while True:
-            ids = self._window_ids(start_at_line=True)
+            at_function = self.function_share > 0 and self.rng.random() < self.function_share
+            ids = self._window_ids(start_at_line=True, at_function=at_function)
             if ids is not None:
                 return Example(ids=ids, targets=ids, weight=1.0)

@@ -18,7 +18,7 @@ import torch
 from unmask.model.api import SHIPPED_WEIGHTS, ModelError
 from unmask.model.checkpoint import load_embedded, parameter_count
 from unmask.model.engine import InfillEngine
-from unmask.model.net import CacheSlot, UnmaskNet
+from unmask.model.net import CacheSlot, UnmaskNet, fast_bfloat16
 from unmask.model.tokenizer import CodeTokenizer
 
 #: tokens in one row at inference: what the model was trained on
@@ -182,14 +182,6 @@ class EmbeddedCausal:
         for slot in slots:
             slot.length += 1
         return self.model.logits(hidden[0, -1]), slots
-
-
-def fast_bfloat16() -> bool:
-    """Whether this CPU multiplies bf16 natively (AVX512-BF16 or AMX): then bf16 inference is ~3x faster."""
-    try:
-        return bool(torch.ops.mkldnn._is_mkldnn_bf16_supported())
-    except (AttributeError, RuntimeError):
-        return False
 
 
 def load(
