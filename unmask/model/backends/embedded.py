@@ -10,6 +10,7 @@ steps; ``cache="none"`` is exact and recomputes everything each step). ``bench/`
 
 from __future__ import annotations
 
+from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
 
@@ -19,6 +20,7 @@ from unmask.model.api import SHIPPED_WEIGHTS, ModelError
 from unmask.model.checkpoint import load_embedded, parameter_count
 from unmask.model.engine import InfillEngine
 from unmask.model.net import CacheSlot, UnmaskNet, fast_bfloat16
+from unmask.model.pointer import DEFAULT_SCALE, DEFAULT_WEIGHT, ContextPointer, PointerMemory
 from unmask.model.tokenizer import CodeTokenizer
 
 #: tokens in one row at inference: what the model was trained on
@@ -56,8 +58,11 @@ class EmbeddedCodec:
 
 
 class EmbeddedSession:
-    def __init__(self, model: UnmaskNet, ids, key_mask, canvas, valid, cache: str, refresh_every: int) -> None:  # type: ignore[no-untyped-def]
+    def __init__(self, model: UnmaskNet, ids, key_mask, canvas, valid, cache: str, refresh_every: int,  # type: ignore[no-untyped-def]
+                 pointer: ContextPointer) -> None:
         self.model = model
+        self.pointer = pointer
+        self.memory: PointerMemory | None = None
         self.key_mask = key_mask  # (B, T)
         self.canvas = canvas  # (B, Q)
         self.valid = valid
@@ -99,11 +104,25 @@ class EmbeddedSession:
             self.past = [(k[keep], v[keep]) for k, v in self.past]
         if self.past_mask is not None:
             self.past_mask = self.past_mask[keep]
+        if self.memory is not None:
+            self.memory = self.memory.keep_rows(keep)
+
+    def _head(self, queries: torch.Tensor) -> torch.Tensor:
+        """Next-token scores (B, K, V) from the hidden states (B, K, C) that predict the slots; log-probabilities
+        mixed with the context pointer when it is on."""
+        logits = self.model.logits(queries)
+        if self.memory is None or not self.pointer.enabled:
+            return logits
+        return self.pointer.mix(logits, queries, self.memory)
 
     def _full(self, ids: torch.Tensor, slots: torch.Tensor | None) -> torch.Tensor:
         # no mask when every key is real (one row, or rows of equal length): SDPA's fast path
         mask = None if bool(self.key_mask.all()) else self.key_mask[:, None, None, :]
         hidden, presents = self.model.hidden(ids, mask=mask)
+        if self.memory is None and self.pointer.enabled:  # the context as first seen: canvases all unknown
+            known = self.key_mask.clone()
+            known[self.rows.expand_as(self.canvas)[self.valid], self.canvas[self.valid]] = False
+            self.memory = self.pointer.memory(hidden, ids, known)
         if self.cache == "dual":
             context = self.key_mask & ~self.active_mask  # (B, T)
             width = int(context.sum(1).max())
@@ -120,7 +139,7 @@ class EmbeddedSession:
             ]
             self.past_mask = valid
         source = self.source if slots is None else self.source.gather(1, slots)
-        return self.model.logits(hidden[self.rows, source])  # (B, Q or K, V)
+        return self._head(hidden[self.rows, source])  # (B, Q or K, V)
 
     def predict(self, ids: torch.Tensor, slots: torch.Tensor | None = None) -> torch.Tensor:
         """Logits for the canvas slots (all, or the (B, K) ``slots`` indices into the canvas): the output head
@@ -135,24 +154,42 @@ class EmbeddedSession:
         mask = None if bool(keys_valid.all()) else keys_valid[:, None, None, :]
         hidden, _ = self.model.hidden(active_ids, self.active, mask=mask, past=self.past)
         source = self.source_in_active if slots is None else self.source_in_active.gather(1, slots)
-        return self.model.logits(hidden[self.rows, source])
+        return self._head(hidden[self.rows, source])
 
 
 class EmbeddedDenoiser:
-    def __init__(self, model: UnmaskNet, window: int, cache: str, refresh_every: int) -> None:
+    def __init__(self, model: UnmaskNet, window: int, cache: str, refresh_every: int, pointer: ContextPointer) -> None:
         self.model = model
         self.window = window
         self.cache = cache
         self.refresh_every = refresh_every
+        self.pointer = pointer
 
     def session(self, ids, key_mask, canvas, valid):  # type: ignore[no-untyped-def]
-        return EmbeddedSession(self.model, ids, key_mask, canvas, valid, self.cache, self.refresh_every)
+        return EmbeddedSession(self.model, ids, key_mask, canvas, valid, self.cache, self.refresh_every, self.pointer)
+
+
+@dataclass
+class CausalState:
+    """The AR cache: each layer's keys/values (``slots``), the pointer memory of the text so far, and the hidden
+    state that predicted the last token (it becomes a pointer key once that token is known)."""
+
+    slots: list[CacheSlot]
+    memory: PointerMemory | None
+    query: torch.Tensor  # (C,)
 
 
 class EmbeddedCausal:
-    def __init__(self, model: UnmaskNet, window: int) -> None:
+    def __init__(self, model: UnmaskNet, window: int, pointer: ContextPointer) -> None:
         self.model = model
         self.window = window
+        self.pointer = pointer
+
+    def _head(self, query: torch.Tensor, memory: PointerMemory | None) -> torch.Tensor:
+        logits = self.model.logits(query)
+        if memory is None or not self.pointer.enabled:
+            return logits
+        return self.pointer.mix(logits[None, None], query[None, None], memory)[0, 0]
 
     def prefill(self, ids: list[int]) -> tuple[torch.Tensor, Any]:
         tensor = torch.tensor([ids])
@@ -166,10 +203,15 @@ class EmbeddedCausal:
             slot = CacheSlot(k.new_empty((B, H, capacity, D)), v.new_empty((B, H, capacity, D)), T)
             slot.k[:, :, :T], slot.v[:, :, :T] = k, v
             slots.append(slot)
-        return self.model.logits(hidden[0, -1]), slots
+        memory = None
+        if self.pointer.enabled:
+            memory = self.pointer.memory(hidden, tensor, torch.ones_like(tensor, dtype=torch.bool))
+        query = hidden[0, -1]
+        return self._head(query, memory), CausalState(slots, memory, query)
 
     def extend(self, cache: Any, token: int) -> tuple[torch.Tensor, Any]:
-        slots: list[CacheSlot] = cache
+        state: CausalState = cache
+        slots = state.slots
         length = slots[0].length
         if length >= self.model.config.max_position:
             raise ModelError("continuation ran past the model's positions")
@@ -181,7 +223,10 @@ class EmbeddedCausal:
         hidden, _ = self.model.hidden(torch.tensor([[token]]), torch.tensor([length]), causal=True, past=slots)
         for slot in slots:
             slot.length += 1
-        return self.model.logits(hidden[0, -1]), slots
+        if state.memory is not None and token not in self.pointer.special_ids:
+            state.memory = state.memory.append(state.query, token)
+        state.query = hidden[0, -1]
+        return self._head(state.query, state.memory), state
 
 
 def load(
@@ -194,6 +239,8 @@ def load(
     threshold: float = 0.9,
     threads: int | None = None,
     dtype: str = "auto",
+    pointer_weight: float = DEFAULT_WEIGHT,
+    pointer_scale: float = DEFAULT_SCALE,
     **_: object,
 ) -> InfillEngine:
     folder = Path(path) if path else SHIPPED_WEIGHTS
@@ -201,6 +248,8 @@ def load(
         raise ModelError(f"cache must be 'dual' or 'none', not {cache!r}")
     if dtype not in ("auto", "float32", "bfloat16"):
         raise ModelError(f"dtype must be 'auto', 'float32' or 'bfloat16', not {dtype!r}")
+    if not 0.0 <= float(pointer_weight) < 1.0 or float(pointer_scale) <= 0:
+        raise ModelError("pointer_weight must be in [0, 1) and pointer_scale above 0")
     if threads:
         torch.set_num_threads(int(threads))
     model, tokenizer, raw = load_embedded(folder)
@@ -220,6 +269,9 @@ def load(
         if device != "cpu":
             raise ModelError("the embedded backend runs on the CPU; set device to 'cpu'")
     codec = EmbeddedCodec(tokenizer)
+    pointer = ContextPointer(float(pointer_weight), float(pointer_scale),
+                             special_ids=(tokenizer.pad_id, tokenizer.mask_id, tokenizer.bos_id, tokenizer.eos_id),
+                             keep_ids=(tokenizer.pad_id, tokenizer.eos_id))
     info = {
         "backend": "embedded",
         "path": str(folder),
@@ -229,13 +281,14 @@ def load(
         "trained_steps": raw.get("trained_steps"),
         "cache": cache,
         "dtype": dtype,
+        "pointer_weight": pointer.weight,
     }
     name = "unmask-embedded" if folder == SHIPPED_WEIGHTS else f"embedded:{folder.name}"
     return InfillEngine(
         name,
         codec,
-        EmbeddedDenoiser(model, window, cache, refresh_every),
-        EmbeddedCausal(model, window),
+        EmbeddedDenoiser(model, window, cache, refresh_every, pointer),
+        EmbeddedCausal(model, window, pointer),
         info,
         default_threshold=threshold,
     )

@@ -1,0 +1,49 @@
+"""Name checks on literal Python sources: undefined reads and unused locals, per function scope."""
+
+from __future__ import annotations
+
+from unmask.grammar.names import python_names
+
+
+def test_a_name_read_but_bound_nowhere_is_undefined() -> None:
+    report = python_names("def f(items):\n    for item in items:\n        total += item\n    return totl\n")
+    assert report is not None
+    assert report.undefined == ("totl",)
+
+
+def test_module_names_imports_builtins_and_enclosing_scopes_are_defined() -> None:
+    source = (
+        "import os\nfrom math import sqrt\nLIMIT = 3\n\n"
+        "def outer(values):\n"
+        "    scale = 2\n"
+        "    def inner(x):\n        return sqrt(x) * scale + LIMIT + len(os.sep)\n"
+        "    return [inner(v) for v in values], __name__\n"
+        "\nclass Box:\n    def size(self):\n        return Box\n"
+    )
+    assert python_names(source) == python_names(source) and python_names(source).undefined == ()
+
+
+def test_a_local_assigned_and_never_read_is_unused_but_parameters_and_underscores_are_not() -> None:
+    report = python_names("def f(a, b, *rest, **options):\n    x = a\n    _ignored = 1\n    y = 2\n    return y\n")
+    assert report is not None
+    assert report.unused == ("x",)
+
+
+def test_comprehension_loop_variables_and_star_imports_are_not_flagged() -> None:
+    assert python_names("def f(n):\n    return [0 for i in range(n)]\n").problems == 0
+    assert python_names("from helpers import *\n\ndef f():\n    return anything\n").problems == 0
+
+
+def test_a_fill_that_defines_what_the_suffix_reads_has_fewer_problems() -> None:
+    prefix = "def count_islands(grid):\n"
+    suffix = "\n    for row in grid:\n        print(row)\n    return islands\n"
+    right = python_names(prefix + "    islands = 0" + suffix)
+    wrong = python_names(prefix + "    result = 0" + suffix)
+    assert right is not None and wrong is not None
+    assert right.problems == 0
+    assert wrong.undefined == ("islands",) and wrong.unused == ("result",)
+
+
+def test_source_that_does_not_compile_has_no_report() -> None:
+    assert python_names("def f(:\n    pass\n") is None
+    assert python_names("def f():\n    return 1\n  x = 2\n") is None
