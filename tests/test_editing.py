@@ -6,6 +6,7 @@ import pytest
 
 from unmask.editing import (
     TextEdit,
+    choose_candidate,
     apply_edits,
     distinct_candidates,
     edits_for,
@@ -181,3 +182,34 @@ def test_python_compile_check_looks_only_at_the_statements_it_fills() -> None:
     assert validator.check(["z = y + 1"]).ok
     verdict = validator.check(["z = 1\n            w = 2"])  # tree-sitter shrugs at the indentation; Python does not
     assert not verdict.ok and verdict.reason and "compile" in verdict.reason
+
+
+def _result(*fills: str) -> FillResult:
+    candidates = tuple(Candidate(fills=(fill,), score=-float(rank)) for rank, fill in enumerate(fills))
+    return FillResult(candidates=candidates, mode="diffusion", steps=1, forward_passes=1, elapsed_s=0.0)
+
+
+def test_choice_prefers_the_valid_fill_that_binds_what_the_code_after_it_reads() -> None:
+    plan = plan_infill("def count(grid):\n", "\n    for row in grid:\n        print(row)\n    return islands\n", "python")
+    validator = validator_for(plan)
+    chosen = choose_candidate(_result("    result = 0", "    islands = 0"), validator, None)
+    assert chosen[1] == ("    islands = 0",) and chosen[2] is True
+    # an empty fill is valid but loses to one that writes code
+    assert choose_candidate(_result("", "    islands = 0"), validator, None)[1] == ("    islands = 0",)
+    # with equal name counts the engine's order stands
+    assert choose_candidate(_result("    islands = 1", "    islands = 0"), validator, None)[1] == ("    islands = 1",)
+
+
+def test_choice_knows_the_names_the_rest_of_the_module_binds() -> None:
+    prefix = "import heapq\n\nLIMIT = 3\n\n\ndef smallest(values):\n    heap = list(values)\n"
+    suffix = "\n    return heap[:LIMIT] + helper()\n\n\ndef helper():\n    return []\n"
+    validator = validator_for(plan_infill(prefix, suffix, "python"))
+    chosen = choose_candidate(_result("    queue.heapify(heap)", "    heapq.heapify(heap)"), validator, None)
+    assert chosen[1] == ("    heapq.heapify(heap)",)
+    assert validator is not None and validator.name_problems(("    heapq.heapify(heap)",)) == 0
+
+
+def test_an_invalid_candidate_never_wins_on_names() -> None:
+    plan = plan_infill("def f(a):\n", "\n    return b\n", "python")
+    chosen = choose_candidate(_result("    b = = a", "    c = a"), validator_for(plan), None)
+    assert chosen[1] == ("    c = a",) and chosen[2] is True

@@ -19,6 +19,7 @@ from unmask.grammar.errors import BadEdits, BadRange, NoHoles
 from unmask.grammar.holes import DEFAULT_MARKER, find_holes, find_marker_spans
 from unmask.grammar.indent import IndentStyle, detect_indent, detect_line_break, line_indent_at, reindent
 from unmask.grammar.languages import LanguageSpec, find_language
+from unmask.grammar.names import module_names, python_names
 from unmask.grammar.spans import check_range, enclosing_spans, snap_range, trim_whitespace
 from unmask.grammar.stops import ContinuationStop
 from unmask.grammar.validate import FillChecker, Verdict, count_errors, kind_must_hold, tree_key
@@ -314,6 +315,8 @@ class PlanValidator:
         self.checker = FillChecker(document, plan.spans, plan.keep_kinds)
         self.python_ast = False
         self.region = _top_level_region(document, plan)
+        self.module_names: frozenset[str] | None = None  # read on first use
+        self._names_read = False
         if all(start == end for start, end in plan.spans):
             # A document cut at a cursor is usually broken *because* of the cut ("if :", "x = "), so comparing
             # with it would accept fills that leave it broken. Compare with the best placeholder instead: if
@@ -329,14 +332,34 @@ class PlanValidator:
         tree, _, _ = self.checker.parse_filled(fills)
         return count_errors(tree.root_node)
 
+    def filled_region(self, fills: Sequence[str]) -> str:
+        """The top-level statements holding the spans, with ``fills`` placed: what Python's checks read, so a
+        10k-line file costs no more than a short one."""
+        placed = [place_fill(self.plan, i, fill) for i, fill in enumerate(fills)]
+        first, last = self.region
+        edits = [TextEdit(s - first, e - first, f) for (s, e), f in zip(self.plan.spans, placed, strict=True)]
+        return apply_edits(self.plan.text[first:last], edits)
+
+    def name_problems(self, fills: Sequence[str]) -> int | None:
+        """Python: names the filled code reads but nothing binds, plus locals it assigns and never reads (see
+        :mod:`unmask.grammar.names`); None for other languages or code that does not compile."""
+        if self.plan.language != "python":
+            return None
+        if not self._names_read:
+            first, last = self.region
+            # the rest of the module binds names the region may read; without the region it still parses
+            self.module_names = module_names(self.plan.text[:first] + "\n" + self.plan.text[last:])
+            self._names_read = True
+        if self.module_names is None:
+            return None  # the rest of the module does not compile: its names are unknown, so judge none
+        report = python_names(self.filled_region(fills), self.module_names)
+        return None if report is None else report.problems
+
     def _compiles(self, fills: Sequence[str]) -> bool:
         import ast
         import warnings
 
-        placed = [place_fill(self.plan, i, fill) for i, fill in enumerate(fills)]
-        first, last = self.region  # only the top-level statements holding the spans: a 10k-line file costs no more
-        edits = [TextEdit(s - first, e - first, f) for (s, e), f in zip(self.plan.spans, placed, strict=True)]
-        text = apply_edits(self.plan.text[first:last], edits)
+        text = self.filled_region(fills)
         try:
             with warnings.catch_warnings():
                 warnings.simplefilter("ignore")
@@ -443,11 +466,16 @@ def distinct_candidates(plan: FillPlan, result: FillResult) -> FillResult:
 def choose_candidate(
     result: FillResult, validator: PlanValidator | None, stop: StopRule | None
 ) -> tuple[Candidate, tuple[str, ...], bool | None, str | None]:
-    """The first candidate (engines rank best first) whose fills, cut by the stop rule, pass validation; the
-    engine's best, marked invalid, if none does. Returns (candidate, fills, valid, reason); ``valid`` is None
-    when there is no grammar to check with. The stop rule is applied again, so an engine that ignores it still
-    stops at a boundary."""
+    """The best candidate whose fills, cut by the stop rule, pass validation; the engine's best, marked invalid,
+    if none does. Returns (candidate, fills, valid, reason); ``valid`` is None when there is no grammar to check
+    with. The stop rule is applied again, so an engine that ignores it still stops at a boundary.
+
+    Among valid candidates the engine's order (best first) decides, except that in Python a candidate with fewer
+    name problems (reads of names nothing binds, locals assigned and never read) wins, and a fill that is only
+    whitespace loses to one that writes code: a hole is there to be filled, and a fill that leaves the code
+    around it reading an undefined name is wrong whatever the model's score."""
     first: tuple[Candidate, tuple[str, ...], bool | None, str | None] | None = None
+    passing: list[tuple[Candidate, tuple[str, ...], bool | None, str | None]] = []
     for candidate in result.candidates:
         fills = candidate.fills
         if stop is not None and len(fills) == 1:
@@ -456,9 +484,21 @@ def choose_candidate(
                 fills = (fills[0][:cut],)
         verdict = validator.check(fills) if validator is not None else None
         entry = (candidate, fills, None if verdict is None else verdict.ok, None if verdict is None else verdict.reason)
-        if verdict is None or verdict.ok:
+        if verdict is None:
             return entry
+        if verdict.ok:
+            passing.append(entry)
         first = first or entry
+    if passing:
+        if len(passing) == 1 or validator is None:
+            return passing[0]
+
+        def rank(entry: tuple[Candidate, tuple[str, ...], bool | None, str | None]) -> tuple[bool, int]:
+            blank = not any(fill.strip() for fill in entry[1])
+            problems = validator.name_problems(entry[1])
+            return blank, 0 if problems is None else problems
+
+        return min(passing, key=rank)  # min is stable: ties keep the engine's order
     if first is None:
         raise NoHoles("the engine returned no candidates")
     return first

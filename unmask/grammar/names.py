@@ -37,18 +37,35 @@ class NameReport:
         return len(self.undefined) + len(self.unused)
 
 
-def python_names(source: str) -> NameReport | None:
-    """The :class:`NameReport` of a Python module's source; None when it does not compile."""
+def _table(source: str) -> symtable.SymbolTable | None:
     try:
         with warnings.catch_warnings():
             warnings.simplefilter("ignore")
-            top = symtable.symtable(source, "<fill>", "exec")
+            return symtable.symtable(source, "<fill>", "exec")
     except (SyntaxError, ValueError, RecursionError, MemoryError):
+        return None
+
+
+def _bound(top: symtable.SymbolTable) -> set[str]:
+    return {symbol.get_name() for symbol in top.get_symbols()
+            if symbol.is_assigned() or symbol.is_imported() or symbol.is_namespace()}
+
+
+def module_names(source: str) -> frozenset[str] | None:
+    """The names a Python module binds at top level; None when it does not compile."""
+    top = _table(source)
+    return None if top is None else frozenset(_bound(top))
+
+
+def python_names(source: str, also_bound: frozenset[str] = frozenset()) -> NameReport | None:
+    """The :class:`NameReport` of a Python module's source; None when it does not compile. ``also_bound``:
+    module-level names bound elsewhere (when ``source`` is a part of a file)."""
+    top = _table(source)
+    if top is None:
         return None
     # A star import may bind anything: names read at module level then cannot be judged
     star = "import *" in source
-    bound = {symbol.get_name() for symbol in top.get_symbols()
-             if symbol.is_assigned() or symbol.is_imported() or symbol.is_namespace()}
+    bound = _bound(top) | also_bound
     undefined: set[str] = set()
     unused: set[str] = set()
     stack = list(top.get_children())
