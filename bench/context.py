@@ -62,7 +62,7 @@ class BenchContext:
                 torch.set_num_threads(self.options.threads)
 
     def engine(self, cache: str | None = None) -> Engine:
-        """The engine under test; ``cache`` ("dual" | "none") loads a variant with that context cache.
+        """The engine under test; ``cache`` ("block" | "dual" | "none") loads a variant with that context cache.
         Raises TypeError/ValueError from backends that take no such option (callers skip those rows)."""
         key = cache or "default"
         if key not in self._engines:

@@ -133,7 +133,7 @@ def _middle_holes(text: str, count: int) -> list[tuple[str, str]]:
 def file_latency(ctx: BenchContext, repeats: int) -> dict[str, Any]:
     sizes = QUICK_FILE_LINES if ctx.options.quick else FILE_LINES
     rows, skipped = [], []
-    caches: list[str | None] = ["dual", "none"]
+    caches: list[str | None] = ["block", "dual", "none"]
     engines = {}
     for cache in caches:
         try:

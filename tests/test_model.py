@@ -14,7 +14,7 @@ from unmask.model.autoregressive import heal_prefix
 from unmask.model.backends.embedded import GROWTH
 from unmask.model.curriculum import TRAIN_SPAN_COUNTS, Curriculum, analyse
 from unmask.model.diffusion import canvas_lengths, diffusion_fill
-from unmask.model.net import NetConfig, UnmaskNet
+from unmask.model.net import NetConfig, ScatterSlot, UnmaskNet
 from unmask.model.tokenizer import CodeTokenizer, train_tokenizer
 from unmask.model.train import TrainConfig, export, train
 
@@ -147,7 +147,21 @@ def test_exact_cache_and_refreshed_dual_cache_agree(tiny_model_dir: Path) -> Non
     assert exact.best.score == pytest.approx(refreshed.best.score, abs=1e-4)
 
 
-@pytest.mark.parametrize("cache", ["none", "dual"])
+def test_recomputing_some_positions_against_scattered_keys_matches_a_full_pass() -> None:
+    torch.manual_seed(0)
+    model = UnmaskNet(NetConfig(vocab_size=50, d_model=16, n_layers=2, n_heads=2, ffn_hidden=32)).eval()
+    ids = torch.tensor([[3, 9, 4, 11, 20, 7, 8, 1, 1, 5], [3, 4, 4, 12, 21, 6, 1, 1, 9, 2]])
+    with torch.no_grad():
+        full, presents = model.hidden(ids)
+        slots = [ScatterSlot(k.clone(), v.clone()) for k, v in presents]
+        index = torch.tensor([[6, 7, 8], [5, 6, 6]])  # the second row repeats a position, as padding does
+        for slot in slots:
+            slot.index = index
+        some, _ = model.hidden(ids.gather(1, index), index, past=slots)
+    assert torch.allclose(some, full[torch.arange(2)[:, None], index], atol=1e-5)
+
+
+@pytest.mark.parametrize("cache", ["none", "dual", "block"])
 def test_dropping_finished_rows_changes_no_result(tiny_model_dir: Path, cache: str) -> None:
     engine = load_engine(tiny_model_dir, cache=cache)
 
@@ -246,7 +260,7 @@ def test_hugging_face_auto_classes_load_the_same_network(tiny_model_dir: Path) -
 
 
 def test_preallocated_ar_cache_matches_a_full_causal_pass(tiny_model_dir: Path) -> None:
-    engine = load_engine(tiny_model_dir, dtype="float32")
+    engine = load_engine(tiny_model_dir, dtype="float32", pointer_weight=0.0)  # plain logits, to compare
     model, causal = engine.causal.model, engine.causal
     ids = engine.codec.encode("def add(a, b):\n    return a + b\n")
     follow = engine.codec.encode("\n\nprint(add(1, 2))\n" * 30)  # past the first allocation: the cache grows
@@ -257,5 +271,5 @@ def test_preallocated_ar_cache_matches_a_full_causal_pass(tiny_model_dir: Path) 
         steps.append(logits)
     with torch.no_grad():
         full = model(torch.tensor([ids + follow]), causal=True)[0]
-    assert cache[0].k.shape[2] > 5 + GROWTH  # it did grow
+    assert cache.slots[0].k.shape[2] > 5 + GROWTH  # it did grow
     assert torch.allclose(torch.stack(steps[:-1]), full[4:-1], atol=1e-4)

@@ -89,6 +89,17 @@ class CacheSlot:
     length: int
 
 
+@dataclass
+class ScatterSlot:
+    """One layer's keys and values at *every* position of the rows (B, H, T, D). A forward over some of the
+    positions, ``index`` (B, Tq), first writes their new keys/values in place, then attends to all T: the
+    positions it recomputes see each other fresh and the rest as cached (the block cache of diffusion)."""
+
+    k: torch.Tensor
+    v: torch.Tensor
+    index: torch.Tensor | None = None
+
+
 class Attention(nn.Module):
     def __init__(self, config: NetConfig) -> None:
         super().__init__()
@@ -107,13 +118,19 @@ class Attention(nn.Module):
         sin: torch.Tensor,
         mask: torch.Tensor | None,  # bool (B, 1, T, S), True = may attend; None with causal=False: all
         causal: bool,
-        past: tuple[torch.Tensor, torch.Tensor] | CacheSlot | None,  # keys/values (B, H, S0, D) to prepend
+        past: tuple[torch.Tensor, torch.Tensor] | CacheSlot | ScatterSlot | None,  # keys/values (B, H, S0, D)
     ) -> tuple[torch.Tensor, tuple[torch.Tensor, torch.Tensor]]:
         B, T, C = x.shape
         q, k, v = self.qkv(x).view(B, T, 3, self.n_heads, self.head).permute(2, 0, 3, 1, 4)  # 3 x (B, H, T, D)
         q, k = apply_rope(self.q_norm(q), cos, sin), apply_rope(self.k_norm(k), cos, sin)
         present = (k, v)
-        if isinstance(past, CacheSlot):  # preallocated: write in place, attend to a view (no copy per token)
+        if isinstance(past, ScatterSlot):  # rewrite this forward's positions, then attend to every position
+            assert past.index is not None
+            where = past.index[:, None, :, None].expand(B, self.n_heads, T, self.head)
+            past.k.scatter_(2, where, k.to(past.k.dtype))
+            past.v.scatter_(2, where, v.to(past.v.dtype))
+            k, v = past.k, past.v
+        elif isinstance(past, CacheSlot):  # preallocated: write in place, attend to a view (no copy per token)
             end = past.length + T
             past.k[:, :, past.length : end] = k
             past.v[:, :, past.length : end] = v
@@ -182,7 +199,7 @@ class UnmaskNet(nn.Module):
         *,
         causal: bool = False,
         mask: torch.Tensor | None = None,  # bool (B, 1, T, S)
-        past: list[tuple[torch.Tensor, torch.Tensor]] | list[CacheSlot] | None = None,
+        past: list[tuple[torch.Tensor, torch.Tensor]] | list[CacheSlot] | list[ScatterSlot] | None = None,
     ) -> tuple[torch.Tensor, list[tuple[torch.Tensor, torch.Tensor]]]:
         B, T = ids.shape
         if positions is None:

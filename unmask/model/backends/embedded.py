@@ -1,11 +1,21 @@
 """The shipped model (or any folder in its format): one network serving diffusion and AR.
 
-Context cache (``cache="dual"``, the default): the first denoising step runs the whole row and keeps every
-layer's keys and values for the context positions; later steps recompute only the *active* positions (the
-canvas and the token before each canvas, whose hidden state predicts the canvas's first token under the shifted
-convention), attending to the cached context. This is an approximation: the cached context was computed while
-the canvas was fully masked and is not updated as the canvas fills in (``refresh_every`` recomputes it every N
-steps; ``cache="none"`` is exact and recomputes everything each step). ``bench/`` measures both.
+Context cache of a denoising session (``cache``); the first step always runs the whole row:
+
+* ``"dual"``: keep every layer's keys and values for the context positions; later steps recompute the
+  *active* positions (every canvas slot and the token before each canvas, whose hidden state predicts the
+  canvas's first token under the shifted convention), attending to the cached context.
+* ``"block"``: keep keys and values for *every* position; later steps recompute only the eligible slots of the
+  semi-autoregressive block, the positions that predict them, and the slots committed since their keys were
+  last computed, and write the new keys in place (Fast-dLLM's block cache). A step then costs about the
+  block, not the canvas, so long spans gain most.
+* ``"none"``: exact; every step recomputes everything.
+
+``dual`` and ``block`` are approximations: cached entries were computed while the canvas held masks and are not
+updated as it fills in, except where ``block`` recomputes them (``refresh_every`` recomputes all every N steps).
+``bench/`` measures all three.
+
+The context pointer (:mod:`unmask.model.pointer`) mixes a copy distribution over the context into both heads.
 """
 
 from __future__ import annotations
@@ -19,12 +29,14 @@ import torch
 from unmask.model.api import SHIPPED_WEIGHTS, ModelError
 from unmask.model.checkpoint import load_embedded, parameter_count
 from unmask.model.engine import InfillEngine
-from unmask.model.net import CacheSlot, UnmaskNet, fast_bfloat16
+from unmask.model.net import CacheSlot, ScatterSlot, UnmaskNet, fast_bfloat16
 from unmask.model.pointer import DEFAULT_SCALE, DEFAULT_WEIGHT, ContextPointer, PointerMemory
 from unmask.model.tokenizer import CodeTokenizer
 
 #: tokens in one row at inference: what the model was trained on
 DEFAULT_WINDOW = 384
+#: context-cache modes of a denoising session (module docstring)
+CACHES = ("block", "dual", "none")
 #: room for new tokens an AR cache is allocated with (it doubles when full)
 GROWTH = 128
 
@@ -94,6 +106,9 @@ class EmbeddedSession:
         self.source_in_active = lookup.gather(1, self.source).clamp(min=0)
         self.past: list[tuple[torch.Tensor, torch.Tensor]] | None = None
         self.past_mask: torch.Tensor | None = None
+        # cache="block": every position's keys/values, and the ids they were computed from
+        self.kv: list[ScatterSlot] | None = None
+        self.seen: torch.Tensor | None = None
 
     def keep_rows(self, keep: torch.Tensor) -> None:
         """Drop the rows whose ``keep`` is False (finished): later steps compute only the rest."""
@@ -106,6 +121,9 @@ class EmbeddedSession:
             self.past_mask = self.past_mask[keep]
         if self.memory is not None:
             self.memory = self.memory.keep_rows(keep)
+        if self.kv is not None and self.seen is not None:
+            self.kv = [ScatterSlot(slot.k[keep], slot.v[keep]) for slot in self.kv]
+            self.seen = self.seen[keep]
 
     def _head(self, queries: torch.Tensor) -> torch.Tensor:
         """Next-token scores (B, K, V) from the hidden states (B, K, C) that predict the slots; log-probabilities
@@ -123,6 +141,9 @@ class EmbeddedSession:
             known = self.key_mask.clone()
             known[self.rows.expand_as(self.canvas)[self.valid], self.canvas[self.valid]] = False
             self.memory = self.pointer.memory(hidden, ids, known)
+        if self.cache == "block":
+            self.kv = [ScatterSlot(k.contiguous(), v.contiguous()) for k, v in presents]
+            self.seen = ids.clone()
         if self.cache == "dual":
             context = self.key_mask & ~self.active_mask  # (B, T)
             width = int(context.sum(1).max())
@@ -146,8 +167,10 @@ class EmbeddedSession:
         runs only where the sampler will look."""
         refresh = self.refresh_every > 0 and self.calls % self.refresh_every == 0
         self.calls += 1
-        if self.cache != "dual" or self.past is None or refresh:
+        if self.cache == "none" or (self.past is None and self.kv is None) or refresh:
             return self._full(ids, slots)
+        if self.cache == "block":
+            return self._block(ids, slots)
         assert self.past_mask is not None
         active_ids = ids.gather(1, self.active)
         keys_valid = torch.cat((self.past_mask, self.active_valid), dim=1)  # (B, S)
@@ -155,6 +178,33 @@ class EmbeddedSession:
         hidden, _ = self.model.hidden(active_ids, self.active, mask=mask, past=self.past)
         source = self.source_in_active if slots is None else self.source_in_active.gather(1, slots)
         return self._head(hidden[self.rows, source])
+
+
+    def _block(self, ids: torch.Tensor, slots: torch.Tensor | None) -> torch.Tensor:
+        """Recompute only the eligible slots, the positions that predict them, and the positions committed since
+        their keys were last computed; everything else attends as cached (see the module docstring)."""
+        assert self.kv is not None and self.seen is not None
+        B, T = ids.shape
+        if slots is None:
+            slots = torch.arange(self.canvas.shape[1]).expand(B, -1)
+        slot_at = self.canvas.gather(1, slots)  # (B, K) positions of the slots in the rows
+        source = (slot_at - 1).clamp(min=0)
+        need = ids != self.seen
+        need.scatter_(1, slot_at, True)
+        need.scatter_(1, source, True)
+        need &= self.key_mask
+        width = int(need.sum(1).max())
+        order = torch.argsort((~need).to(torch.int8), dim=1, stable=True)[:, :width]
+        # a row with fewer positions repeats its first one: the copy computes the same keys and writes them twice
+        index = torch.where(need.gather(1, order), order, order[:, :1])
+        for slot in self.kv:
+            slot.index = index
+        mask = None if bool(self.key_mask.all()) else self.key_mask[:, None, None, :]
+        computed = ids.gather(1, index)
+        hidden, _ = self.model.hidden(computed, index, mask=mask, past=self.kv)
+        self.seen.scatter_(1, index, computed)
+        column = torch.zeros((B, T), dtype=torch.long).scatter_(1, index, torch.arange(width).expand(B, width))
+        return self._head(hidden[self.rows, column.gather(1, source)])
 
 
 class EmbeddedDenoiser:
@@ -244,8 +294,8 @@ def load(
     **_: object,
 ) -> InfillEngine:
     folder = Path(path) if path else SHIPPED_WEIGHTS
-    if cache not in ("dual", "none"):
-        raise ModelError(f"cache must be 'dual' or 'none', not {cache!r}")
+    if cache not in CACHES:
+        raise ModelError(f"cache must be one of {', '.join(CACHES)}, not {cache!r}")
     if dtype not in ("auto", "float32", "bfloat16"):
         raise ModelError(f"dtype must be 'auto', 'float32' or 'bfloat16', not {dtype!r}")
     if not 0.0 <= float(pointer_weight) < 1.0 or float(pointer_scale) <= 0:
