@@ -12,7 +12,7 @@ from collections.abc import Sequence
 from pathlib import Path
 from typing import Any
 
-SECTION_ORDER = ("functions", "compare", "sweep", "spans", "adapters", "latency", "server")
+SECTION_ORDER = ("functions", "likelihood", "compare", "sweep", "spans", "adapters", "latency", "server")
 PLOTS = {
     "quality_vs_steps": "bench_quality_vs_steps.png",
     "latency_vs_span": "bench_latency_vs_span.png",
@@ -170,6 +170,25 @@ def _compare(result: dict[str, Any]) -> list[str]:
     for note in result.get("skipped", []):
         lines += [f"Skipped: {note}", ""]
     return lines
+
+
+def _likelihood(result: dict[str, Any]) -> list[str]:
+    if "rows" not in result:
+        return ["## Reference likelihood", "", f"Skipped: {result.get('skipped', '?')}", ""]
+    return [
+        "## Reference likelihood (the true fill, scored left to right)",
+        "",
+        _measured(result),
+        "",
+        (f"`{result['convention']}` convention. Each reference token (and the filler that ends the fill) is predicted "
+         "with the tokens before it revealed and the rest of a canvas of masks, as the engine's blocks decode. "
+         "Lower NLL (nats per token) and higher top-1 mean a better model; unlike pass@1 this moves with every "
+         "improvement. *no pointer*: the same weights without the context pointer."),
+        "",
+        table(result["rows"], [("variant", "variant"), ("kind", "hole"), ("n", "n"), ("tokens", "tokens"),
+                               ("nll_per_token", "NLL / token"), ("top1", "top-1")], ("top1",)),
+        "",
+    ]
 
 
 def _sweep(result: dict[str, Any], plots: dict[str, str]) -> list[str]:
@@ -415,6 +434,8 @@ def render(results: dict[str, dict[str, Any]], plots: dict[str, str]) -> str:
     lines = _header(results) + _headline(results)
     if "functions" in results:
         lines += _functions(results["functions"])
+    if "likelihood" in results:
+        lines += _likelihood(results["likelihood"])
     if "compare" in results:
         lines += _compare(results["compare"])
     if "sweep" in results:

@@ -1,9 +1,10 @@
 """Run the chosen benchmark sections, write ``bench/results/<section>.json``, then render the report.
 
-Sections: ``functions`` (pass@1 through ``unmask fill --jsonl``), ``compare`` (diffusion vs AR vs oracle
+Sections: ``functions`` (pass@1 through ``unmask fill --jsonl``), ``likelihood`` (the reference fills'
+NLL per token and top-1 accuracy, pointer on and off), ``compare`` (diffusion vs AR vs oracle
 length), ``sweep`` (steps / threshold), ``spans`` (held-out spans by node kind), ``latency`` (engine
-latency, cache, memory), ``server`` (through the wire). Groups: ``quality`` = functions, compare, sweep,
-spans; ``speed`` = latency, server; ``all`` adds ``adapters`` (a smoke row per engine adapter).
+latency, cache, memory), ``server`` (through the wire). Groups: ``quality`` = functions, likelihood,
+compare, sweep, spans; ``speed`` = latency, server; ``all`` adds ``adapters`` (a smoke row per engine adapter).
 """
 
 from __future__ import annotations
@@ -15,13 +16,14 @@ from typing import Any
 
 from bench.adapters import adapters_section
 from bench.context import BenchContext, BenchOptions
+from bench.likelihood import likelihood_section
 from bench.quality import FunctionSuite, compare_section, functions_section, spans_section, sweep_section
 from bench.report import write_report
 from bench.speed import server_section, speed_section
 
-SECTIONS: tuple[str, ...] = ("functions", "compare", "sweep", "spans", "adapters", "latency", "server")
+SECTIONS: tuple[str, ...] = ("functions", "likelihood", "compare", "sweep", "spans", "adapters", "latency", "server")
 GROUPS: dict[str, tuple[str, ...]] = {
-    "quality": ("functions", "compare", "sweep", "spans"),
+    "quality": ("functions", "likelihood", "compare", "sweep", "spans"),
     "speed": ("latency", "server"),
     "all": SECTIONS,
 }
@@ -68,6 +70,8 @@ def run_bench(options: BenchOptions, sections: Sequence[str], log: Callable[[str
         elif section == "sweep":
             assert suite is not None
             payload = sweep_section(ctx, suite)
+        elif section == "likelihood":
+            payload = likelihood_section(ctx)
         elif section == "spans":
             payload = spans_section(ctx)
         elif section == "adapters":

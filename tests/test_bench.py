@@ -171,8 +171,9 @@ def _bench(root: Path, name: str, *extra: str) -> int:
 def test_bench_smoke_run_with_the_fake_engine(tiny_bench: Path) -> None:
     assert _bench(tiny_bench, "jsonl", "--only", "quality,latency") == 0
     results = tiny_bench / "jsonl" / "results"
-    assert sorted(p.stem for p in results.glob("*.json")) == ["compare", "functions", "latency", "spans", "sweep"]
+    assert sorted(p.stem for p in results.glob("*.json")) == ["compare", "functions", "latency", "likelihood", "spans", "sweep"]
     sections = {p.stem: json.loads(p.read_text(encoding="utf-8")) for p in results.glob("*.json")}
+    assert "no denoiser" in sections["likelihood"]["skipped"]  # the fake engine cannot score
     for name, section in sections.items():
         assert section["section"] == name
         assert section["meta"]["model"]["name"] == "fake"
@@ -259,3 +260,27 @@ def test_sample_spans_is_deterministic(tiny_bench: Path) -> None:
     second = sample_spans(tiny_bench / "heldout.jsonl", 2, seed=1)
     assert {k: [s.id for s in v] for k, v in first.items()} == {k: [s.id for s in v] for k, v in second.items()}
     assert DATA_DIR.is_dir()
+
+
+def test_reference_likelihood_scores_every_reference_token_and_the_end(tmp_path: Path) -> None:
+    import torch
+
+    from bench.functions import FunctionCase, Hole, make_task
+    from bench.likelihood import reference_scores
+    from unmask.model.api import load_engine
+    from unmask.model.net import NetConfig, UnmaskNet
+    from unmask.model.tokenizer import CodeTokenizer, train_tokenizer
+    from unmask.model.train import export
+
+    code = "def total(items):\n    result = 0\n    for item in items:\n        result += item\n    return result\n"
+    tokenizer = CodeTokenizer(train_tokenizer([code * 20], vocab_size=300))
+    tokenizer.save(tmp_path / "tok.json")
+    torch.manual_seed(0)
+    config = NetConfig(vocab_size=tokenizer.vocab_size, d_model=16, n_layers=1, n_heads=2, ffn_hidden=32)
+    export(UnmaskNet(config), tmp_path / "tok.json", tmp_path / "model")
+    task = make_task(Hole(FunctionCase("total", code, "assert total([1]) == 1\n"), 3, 3), "line")
+    for weight in (0.0, 0.3):
+        engine = load_engine(tmp_path / "model", pointer_weight=weight, dtype="float32")
+        nll, tokens, hits = reference_scores(engine, task)
+        assert tokens == len(tokenizer.encode(task.middle)) + 1  # every reference token, then the filler
+        assert 0.0 < nll < tokens * 20 and 0 <= hits <= tokens

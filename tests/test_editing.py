@@ -6,8 +6,8 @@ import pytest
 
 from unmask.editing import (
     TextEdit,
-    choose_candidate,
     apply_edits,
+    choose_candidate,
     distinct_candidates,
     edits_for,
     enclosing_kinds,

@@ -2,6 +2,7 @@
 
 Sections (--only, comma-separated; default all):
   functions  pass@1 of single- and multi-line holes in our own functions with tests, through `unmask fill --jsonl`
+  likelihood how probable the model finds each true fill (NLL per token, top-1), with and without the pointer
   compare    the same tasks as auto / diffusion / AR / diffusion with the oracle length, side by side
   sweep      quality vs denoising steps and vs confidence threshold
   spans      held-out real code: exact match, parse-valid rate, edit similarity by node kind
@@ -9,7 +10,7 @@ Sections (--only, comma-separated; default all):
              latency vs file length with and without the context cache
   server     `unmask serve` through the wire (bench/server_latency.py)
   adapters   a smoke row per engine adapter on a tiny random model (needs the tests/ folder)
-  groups: quality = functions,compare,sweep,spans; speed = latency,server; all = everything
+  groups: quality = functions,likelihood,compare,sweep,spans; speed = latency,server; all = everything
 
 --limit N caps the tasks per kind (functions: single/multi holes; spans: per node kind); the selection is
 deterministic (a seeded hash order), so a smaller limit runs a prefix of a larger one. --quick runs small
