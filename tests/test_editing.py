@@ -213,3 +213,34 @@ def test_an_invalid_candidate_never_wins_on_names() -> None:
     plan = plan_infill("def f(a):\n", "\n    return b\n", "python")
     chosen = choose_candidate(_result("    b = = a", "    c = a"), validator_for(plan), None)
     assert chosen[1] == ("    c = a",) and chosen[2] is True
+
+
+class _Rounds:
+    """An engine whose greedy round writes ``first`` and whose sampled rounds write ``then`` (records requests)."""
+
+    name = "rounds"
+
+    def __init__(self, first: str, then: str) -> None:
+        self.first, self.then, self.requests = first, then, []
+
+    def describe(self) -> dict[str, object]:
+        return {"name": self.name}
+
+    def iter_fill(self, request, *, validate=None, stop=None):  # type: ignore[no-untyped-def]
+        self.requests.append(request)
+        text = self.first if request.temperature == 0 else self.then
+        yield FillResult((Candidate(fills=(text,), score=-1.0),), "diffusion", 2, 2, 0.01)
+
+
+def test_a_greedy_fill_with_no_valid_candidate_samples_a_second_round() -> None:
+    plan = plan_infill("def f(a):\n", "\n    return b\n", "python")
+    engine = _Rounds("    b = = a", "    b = a")
+    outcome = fill_document(engine, plan, retry=True)
+    assert outcome.fills == ("    b = a",) and outcome.valid is True
+    assert [r.temperature for r in engine.requests] == [0.0, 0.8] and engine.requests[1].candidates == 3
+    assert outcome.result.forward_passes == 4  # both rounds count
+    # a valid greedy fill, or retry off, runs one round
+    engine = _Rounds("    b = a", "    b = 2")
+    assert fill_document(engine, plan, retry=True).fills == ("    b = a",) and len(engine.requests) == 1
+    engine = _Rounds("    b = = a", "    b = a")
+    assert fill_document(engine, plan, retry=False).valid is False and len(engine.requests) == 1

@@ -504,20 +504,41 @@ def choose_candidate(
     return first
 
 
+#: a greedy fill none of whose candidates passes validation gets one more round: this many sampled candidates
+#: per canvas size, at this temperature, with the next seed; the best of both rounds is kept
+RETRY_CANDIDATES = 3
+RETRY_TEMPERATURE = 0.8
+RETRY_DEFAULT = False
+
+
 def fill_document(
     engine: Engine,
     plan: FillPlan,
     *,
     on_step: Callable[[Step], None] | None = None,
     cancelled: CancelCheck | None = None,
+    retry: bool = RETRY_DEFAULT,
 ) -> FillOutcome:
     """Run the engine on the plan and pick the best candidate that passes validation (the engine's best if
     none does, marked ``valid=False``). The stop rule is applied again to each candidate, so an engine that
-    ignores it still stops at a boundary."""
+    ignores it still stops at a boundary. With ``retry``, a greedy single-candidate fill whose candidates all
+    fail validation samples a second round (:data:`RETRY_CANDIDATES`) before giving up."""
     validator = validator_for(plan)
     stop = stop_rule_for(plan)
     result = run_fill(engine, plan.request, validate=validator, stop=stop, on_step=on_step, cancelled=cancelled)
     result = distinct_candidates(plan, result)
     candidate, fills, valid, reason = choose_candidate(result, validator, stop)
+    request = plan.request
+    if retry and valid is False and request.candidates == 1 and request.temperature == 0:
+        sampled = request.with_options(candidates=RETRY_CANDIDATES, temperature=RETRY_TEMPERATURE, seed=request.seed + 1)
+        second = run_fill(engine, sampled, validate=validator, stop=stop, on_step=on_step, cancelled=cancelled)
+        result = distinct_candidates(plan, replace(
+            result,
+            candidates=result.candidates + second.candidates,
+            steps=result.steps + second.steps,
+            forward_passes=result.forward_passes + second.forward_passes,
+            elapsed_s=result.elapsed_s + second.elapsed_s,
+        ))
+        candidate, fills, valid, reason = choose_candidate(result, validator, stop)
     edits = edits_for(plan, fills)
     return FillOutcome(plan, result, candidate, fills, edits, apply_edits(plan.text, edits), valid, reason)
