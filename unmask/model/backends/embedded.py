@@ -284,7 +284,7 @@ def load(
     *,
     device: str = "cpu",
     window: int = DEFAULT_WINDOW,
-    cache: str = "dual",
+    cache: str = "block",
     refresh_every: int = 0,
     threshold: float = 0.9,
     threads: int | None = None,
