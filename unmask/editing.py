@@ -508,7 +508,7 @@ def choose_candidate(
 #: per canvas size, at this temperature, with the next seed; the best of both rounds is kept
 RETRY_CANDIDATES = 3
 RETRY_TEMPERATURE = 0.8
-RETRY_DEFAULT = False
+RETRY_DEFAULT = True
 
 
 def fill_document(
