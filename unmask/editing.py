@@ -508,7 +508,26 @@ def choose_candidate(
 #: per canvas size, at this temperature, with the next seed; the best of both rounds is kept
 RETRY_CANDIDATES = 3
 RETRY_TEMPERATURE = 0.8
-RETRY_DEFAULT = True
+
+
+def retry_request(plan: FillPlan, valid: bool | None) -> FillRequest | None:
+    """The second, sampled round for a greedy single-candidate fill whose chosen candidate is invalid; None when
+    no second round is due (the fill is valid, unchecked, or already sampled)."""
+    request = plan.request
+    if valid is not False or request.candidates != 1 or request.temperature != 0:
+        return None
+    return request.with_options(candidates=RETRY_CANDIDATES, temperature=RETRY_TEMPERATURE, seed=request.seed + 1)
+
+
+def merge_rounds(plan: FillPlan, first: FillResult, second: FillResult) -> FillResult:
+    """Both rounds' candidates (distinct, the first round's first) with their steps, passes and time summed."""
+    return distinct_candidates(plan, replace(
+        first,
+        candidates=first.candidates + second.candidates,
+        steps=first.steps + second.steps,
+        forward_passes=first.forward_passes + second.forward_passes,
+        elapsed_s=first.elapsed_s + second.elapsed_s,
+    ))
 
 
 def fill_document(
@@ -517,28 +536,21 @@ def fill_document(
     *,
     on_step: Callable[[Step], None] | None = None,
     cancelled: CancelCheck | None = None,
-    retry: bool = RETRY_DEFAULT,
+    retry: bool = True,
 ) -> FillOutcome:
     """Run the engine on the plan and pick the best candidate that passes validation (the engine's best if
     none does, marked ``valid=False``). The stop rule is applied again to each candidate, so an engine that
-    ignores it still stops at a boundary. With ``retry``, a greedy single-candidate fill whose candidates all
-    fail validation samples a second round (:data:`RETRY_CANDIDATES`) before giving up."""
+    ignores it still stops at a boundary. With ``retry``, a greedy fill whose candidates all fail validation
+    samples a second round (:func:`retry_request`) before giving up."""
     validator = validator_for(plan)
     stop = stop_rule_for(plan)
     result = run_fill(engine, plan.request, validate=validator, stop=stop, on_step=on_step, cancelled=cancelled)
     result = distinct_candidates(plan, result)
     candidate, fills, valid, reason = choose_candidate(result, validator, stop)
-    request = plan.request
-    if retry and valid is False and request.candidates == 1 and request.temperature == 0:
-        sampled = request.with_options(candidates=RETRY_CANDIDATES, temperature=RETRY_TEMPERATURE, seed=request.seed + 1)
-        second = run_fill(engine, sampled, validate=validator, stop=stop, on_step=on_step, cancelled=cancelled)
-        result = distinct_candidates(plan, replace(
-            result,
-            candidates=result.candidates + second.candidates,
-            steps=result.steps + second.steps,
-            forward_passes=result.forward_passes + second.forward_passes,
-            elapsed_s=result.elapsed_s + second.elapsed_s,
-        ))
+    again = retry_request(plan, valid) if retry else None
+    if again is not None:
+        second = run_fill(engine, again, validate=validator, stop=stop, on_step=on_step, cancelled=cancelled)
+        result = merge_rounds(plan, result, second)
         candidate, fills, valid, reason = choose_candidate(result, validator, stop)
     edits = edits_for(plan, fills)
     return FillOutcome(plan, result, candidate, fills, edits, apply_edits(plan.text, edits), valid, reason)

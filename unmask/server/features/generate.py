@@ -20,6 +20,8 @@ from unmask.editing import (
     choose_candidate,
     distinct_candidates,
     edits_for,
+    merge_rounds,
+    retry_request,
     stop_rule_for,
     validator_for,
 )
@@ -118,6 +120,12 @@ async def generate(
             )
             result = distinct_candidates(plan, result)
             candidate, fills, valid, _ = choose_candidate(result, validate, stop)
+            again = retry_request(plan, valid)
+            if again is not None:  # nothing valid: one sampled round more, then the best of both
+                progress.report("no candidate parses: sampling more")
+                second = await ls.jobs.run_fill(engine, again, validate=validate, stop=stop, on_step=on_step)
+                result = merge_rounds(plan, result, second)
+                candidate, fills, valid, _ = choose_candidate(result, validate, stop)
             placed = tuple(edits_for(plan, fills))
             edits = tuple(e for e in placed if snapshot.text[e.start : e.end] != e.new_text)
             parsed = "" if valid is not False else ", no candidate parses"
