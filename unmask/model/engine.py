@@ -24,6 +24,7 @@ class InfillEngine:
         causal: CausalModel | None,
         info: dict[str, object],
         default_threshold: float = 0.9,
+        block_size: int = 8,
     ) -> None:
         if denoiser is None and causal is None:
             raise ModelError(f"{name}: the backend offers neither diffusion nor AR")
@@ -33,6 +34,7 @@ class InfillEngine:
         self.causal = causal
         self.info = info
         self.default_threshold = default_threshold
+        self.block_size = block_size  # semi-autoregressive block of the diffusion sampler (0: whole canvas)
 
     def describe(self) -> dict[str, object]:
         return {"name": self.name, **self.info}
@@ -61,7 +63,8 @@ class InfillEngine:
             else:
                 assert self.denoiser is not None
                 yield from diffusion_fill(
-                    self.denoiser, self.codec, request, validate=validate, default_threshold=self.default_threshold
+                    self.denoiser, self.codec, request, validate=validate, default_threshold=self.default_threshold,
+                    block=self.block_size,
                 )
         except RuntimeError as exc:  # torch: NaN/inf probabilities (corrupt weights), a failed allocation
             raise ModelError(f"{self.name}: the model failed during the fill ({str(exc)[:200]})") from exc

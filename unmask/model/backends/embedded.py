@@ -35,6 +35,9 @@ from unmask.model.tokenizer import CodeTokenizer
 
 #: tokens in one row at inference: what the model was trained on
 DEFAULT_WINDOW = 384
+#: semi-autoregressive block of the diffusion sampler: how many leftmost masked slots of a hole may be committed
+#: next (docs/model.md has the measurements behind the choice)
+DEFAULT_BLOCK = 8
 #: context-cache modes of a denoising session (module docstring)
 CACHES = ("block", "dual", "none")
 #: room for new tokens an AR cache is allocated with (it doubles when full)
@@ -289,6 +292,7 @@ def load(
     threshold: float = 0.9,
     threads: int | None = None,
     dtype: str = "auto",
+    block_size: int = DEFAULT_BLOCK,
     pointer_weight: float = DEFAULT_WEIGHT,
     pointer_scale: float = DEFAULT_SCALE,
     **_: object,
@@ -298,6 +302,8 @@ def load(
         raise ModelError(f"cache must be one of {', '.join(CACHES)}, not {cache!r}")
     if dtype not in ("auto", "float32", "bfloat16"):
         raise ModelError(f"dtype must be 'auto', 'float32' or 'bfloat16', not {dtype!r}")
+    if int(block_size) < 0:
+        raise ModelError("block_size must be 0 (the whole canvas) or more")
     if not 0.0 <= float(pointer_weight) < 1.0 or float(pointer_scale) <= 0:
         raise ModelError("pointer_weight must be in [0, 1) and pointer_scale above 0")
     if threads:
@@ -332,6 +338,7 @@ def load(
         "cache": cache,
         "dtype": dtype,
         "pointer_weight": pointer.weight,
+        "block_size": int(block_size),
     }
     name = "unmask-embedded" if folder == SHIPPED_WEIGHTS else f"embedded:{folder.name}"
     return InfillEngine(
@@ -341,4 +348,5 @@ def load(
         EmbeddedCausal(model, window, pointer),
         info,
         default_threshold=threshold,
+        block_size=int(block_size),
     )
