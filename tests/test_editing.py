@@ -244,3 +244,15 @@ def test_a_greedy_fill_with_no_valid_candidate_samples_a_second_round() -> None:
     assert fill_document(engine, plan, retry=True).fills == ("    b = a",) and len(engine.requests) == 1
     engine = _Rounds("    b = = a", "    b = a")
     assert fill_document(engine, plan, retry=False).valid is False and len(engine.requests) == 1
+
+
+def test_a_fill_at_the_start_of_a_line_of_code_ends_with_a_line_break() -> None:
+    # the HumanEval-infilling shape: the prefix ends a line, the suffix is the next line
+    plan = plan_infill("def f(a):\n    b = a\n", "    return b\n", "python")
+    chosen = choose_candidate(_result("    b = b + 1"), validator_for(plan), None)
+    assert chosen[1] == ("    b = b + 1\n",) and chosen[2] is True
+    # on an empty line (the suffix starts with the break) or mid-line nothing is added
+    plan = plan_infill("def f(a):\n", "\n    return a\n", "python")
+    assert choose_candidate(_result("    a = 1"), validator_for(plan), None)[1] == ("    a = 1",)
+    plan = plan_infill("def f(a):\n    return ", "a\n", "python")
+    assert choose_candidate(_result("1 + "), validator_for(plan), None)[1] == ("1 + ",)

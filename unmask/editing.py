@@ -463,6 +463,20 @@ def distinct_candidates(plan: FillPlan, result: FillResult) -> FillResult:
     return replace(result, candidates=tuple(kept))
 
 
+def end_lines(plan: FillPlan, fills: Sequence[str]) -> tuple[str, ...]:
+    """Fills that start a line in front of a line of code end with a line break: a hole at column 0 of a
+    non-blank line (the prefix ends a line, the suffix starts the next one) holds whole lines, and text without
+    the break would run into the line after it."""
+    out = []
+    for (start, end), fill in zip(plan.spans, fills, strict=True):
+        before, after = plan.text[:start], plan.text[end:]
+        at_line_start = start == end and (not before or before.endswith("\n"))
+        if at_line_start and after[:1] not in ("", "\n", "\r") and fill.strip() and not fill.endswith("\n"):
+            fill += "\n"
+        out.append(fill)
+    return tuple(out)
+
+
 def choose_candidate(
     result: FillResult, validator: PlanValidator | None, stop: StopRule | None
 ) -> tuple[Candidate, tuple[str, ...], bool | None, str | None]:
@@ -482,6 +496,8 @@ def choose_candidate(
             cut = stop(fills[0])
             if cut is not None:
                 fills = (fills[0][:cut],)
+        if validator is not None:
+            fills = end_lines(validator.plan, fills)
         verdict = validator.check(fills) if validator is not None else None
         entry = (candidate, fills, None if verdict is None else verdict.ok, None if verdict is None else verdict.reason)
         if verdict is None:
