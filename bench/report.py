@@ -277,8 +277,10 @@ def _speed(result: dict[str, Any], plots: dict[str, str]) -> list[str]:
         "",
         ("*engine*: the model alone, one 16-token canvas; *fill*: plan, fill (the engine's own length choice: "
          "several canvas sizes in one batch) and validate (tree-sitter parse of the whole file), as the "
-        "CLI and server do. `dual`: context keys/values cached after the first step (an approximation, see "
-        "`unmask/model/backends/embedded.py`); `none`: every step recomputes the whole window (exact)."),
+        "CLI and server do. `block` (the default): every position's keys/values cached after the first step, a "
+        "step recomputes only the current block; `dual`: context keys/values cached, the canvas recomputed each "
+        "step (both approximations, see `unmask/model/backends/embedded.py`); `none`: every step recomputes the "
+        "whole window (exact)."),
         "",
         table(files["rows"], [
             ("lines", "lines"), ("cache", "cache"), ("n", "n"), ("engine_p50_ms", "engine p50 ms"),

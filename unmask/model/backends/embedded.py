@@ -37,7 +37,7 @@ from unmask.model.tokenizer import CodeTokenizer
 DEFAULT_WINDOW = 384
 #: semi-autoregressive block of the diffusion sampler: how many leftmost masked slots of a hole may be committed
 #: next (docs/model.md has the measurements behind the choice)
-DEFAULT_BLOCK = 8
+DEFAULT_BLOCK = 4
 #: context-cache modes of a denoising session (module docstring)
 CACHES = ("block", "dual", "none")
 #: room for new tokens an AR cache is allocated with (it doubles when full)
