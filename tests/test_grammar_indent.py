@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from unmask.grammar.indent import IndentStyle, detect_indent, detect_line_break, line_indent_at, reindent
 from unmask.grammar.languages import get_language
-from unmask.grammar.stops import ContinuationStop
+from unmask.grammar.stops import ContinuationStop, repeated_line
 
 PYTHON = get_language("python")
 JAVASCRIPT = get_language("javascript")
@@ -98,3 +98,14 @@ def test_brace_language_block_stops_before_closing_brace() -> None:
 
 def test_unknown_language_uses_indentation_only() -> None:
     assert ContinuationStop("  ", None)("a\n  b\nc\n") == len("a\n  b")
+
+
+def test_stop_before_a_line_that_repeats_the_one_before() -> None:
+    stop = ContinuationStop("def f(text):\n    count = 0\n    for char in text:\n", get_language("python"))
+    looping = "        for char in text:\n            for char in text:\n                for char in text:\n"
+    cut = stop(looping)
+    assert cut is not None and looping[:cut] == "        for char in text:"
+    # repeated short lines and a line that only looks alike are kept
+    assert stop("        x += 1\n        y += 1\n") is None
+    assert repeated_line("    )\n    )\n") is None
+    assert repeated_line("a = 1\n\na = 1\n") == len("a = 1")  # blank lines in between still count as a repeat

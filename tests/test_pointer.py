@@ -77,7 +77,7 @@ def tiny_model(tmp_path_factory: pytest.TempPathFactory) -> Path:
 
 
 def test_ar_continuation_with_the_pointer_equals_a_fresh_pass(tiny_model: Path) -> None:
-    engine = load_engine(tiny_model, pointer_weight=0.4, pointer_scale=10.0, dtype="float32")
+    engine = load_engine(tiny_model, ar_pointer_weight=0.4, pointer_scale=10.0, dtype="float32")
     causal = engine.causal
     ids = [engine.codec.bos_id] + engine.codec.encode("def total(items):\n    result = 0\n    for item in items:\n")
     with torch.no_grad():
@@ -86,7 +86,7 @@ def test_ar_continuation_with_the_pointer_equals_a_fresh_pass(tiny_model: Path) 
             stepped, state = causal.extend(state, token)
         fresh, _ = causal.prefill(ids)
     assert torch.allclose(stepped, fresh, atol=1e-4)
-    plain = load_engine(tiny_model, pointer_weight=0.0, dtype="float32").causal
+    plain = load_engine(tiny_model, dtype="float32").causal  # AR has no pointer by default
     with torch.no_grad():
         assert not torch.allclose(plain.prefill(ids)[0].log_softmax(-1), fresh, atol=1e-3)
 

@@ -12,6 +12,9 @@ strings and line comments, so it works for every language, even unknown ones:
   stop before the first line indented less (the enclosing block ends), or before a line at the same or lower
   indentation that follows a blank line (the end of a paragraph of code).
 
+A continuation also stops before a line that repeats the line before it (the same code, whatever the
+indentation): a small model's greedy continuation falls into such loops ("if x:" nested again and again).
+
 The cut drops trailing whitespace, so the fill ends at the end of the last kept line.
 """
 
@@ -41,6 +44,13 @@ class ContinuationStop:
         self.base = _width(leading_whitespace(self.head)) if self.statement else _width(self.head)
 
     def __call__(self, generated: str) -> int | None:
+        boundary = self._boundary(generated)
+        repeat = repeated_line(generated)
+        if repeat is None:
+            return boundary
+        return repeat if boundary is None else min(boundary, repeat)
+
+    def _boundary(self, generated: str) -> int | None:
         text = self.head + generated
         offset = len(self.head)
         depth = 0
@@ -132,6 +142,23 @@ class ContinuationStop:
                 depth -= 1
             index += 1
         return None
+
+
+def repeated_line(generated: str) -> int | None:
+    """The cut before the first complete line of ``generated`` whose code equals the previous non-blank line's
+    (both at least a few characters); None when there is none."""
+    previous: str | None = None
+    start = 0
+    while True:
+        end = generated.find("\n", start)
+        if end < 0:
+            return None
+        line = generated[start:end].strip()
+        if line:
+            if line == previous and len(line) > 3 and start > 0:
+                return _cut(generated, start)
+            previous = line
+        start = end + 1
 
 
 def _strip_comment(line: str, comment: str | None) -> str:

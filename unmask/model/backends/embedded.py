@@ -20,7 +20,7 @@ The context pointer (:mod:`unmask.model.pointer`) mixes a copy distribution over
 
 from __future__ import annotations
 
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 from pathlib import Path
 from typing import Any
 
@@ -295,6 +295,7 @@ def load(
     block_size: int = DEFAULT_BLOCK,
     pointer_weight: float = DEFAULT_WEIGHT,
     pointer_scale: float = DEFAULT_SCALE,
+    ar_pointer_weight: float = 0.0,
     **_: object,
 ) -> InfillEngine:
     folder = Path(path) if path else SHIPPED_WEIGHTS
@@ -304,8 +305,8 @@ def load(
         raise ModelError(f"dtype must be 'auto', 'float32' or 'bfloat16', not {dtype!r}")
     if int(block_size) < 0:
         raise ModelError("block_size must be 0 (the whole canvas) or more")
-    if not 0.0 <= float(pointer_weight) < 1.0 or float(pointer_scale) <= 0:
-        raise ModelError("pointer_weight must be in [0, 1) and pointer_scale above 0")
+    if not (0.0 <= float(pointer_weight) < 1.0 and 0.0 <= float(ar_pointer_weight) < 1.0) or float(pointer_scale) <= 0:
+        raise ModelError("pointer_weight and ar_pointer_weight must be in [0, 1) and pointer_scale above 0")
     if threads:
         torch.set_num_threads(int(threads))
     model, tokenizer, raw = load_embedded(folder)
@@ -328,6 +329,9 @@ def load(
     pointer = ContextPointer(float(pointer_weight), float(pointer_scale),
                              special_ids=(tokenizer.pad_id, tokenizer.mask_id, tokenizer.bos_id, tokenizer.eos_id),
                              keep_ids=(tokenizer.pad_id, tokenizer.eos_id))
+    # off by default for AR: greedy continuation with a copy distribution over its own text falls into loops
+    # ("for char in text:" again and again), although it lowers the held-out NLL (docs/model.md)
+    ar_pointer = replace(pointer, weight=float(ar_pointer_weight))
     info = {
         "backend": "embedded",
         "path": str(folder),
@@ -345,7 +349,7 @@ def load(
         name,
         codec,
         EmbeddedDenoiser(model, window, cache, refresh_every, pointer),
-        EmbeddedCausal(model, window, pointer),
+        EmbeddedCausal(model, window, ar_pointer),
         info,
         default_threshold=threshold,
         block_size=int(block_size),
