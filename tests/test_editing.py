@@ -256,3 +256,13 @@ def test_a_fill_at_the_start_of_a_line_of_code_ends_with_a_line_break() -> None:
     assert choose_candidate(_result("    a = 1"), validator_for(plan), None)[1] == ("    a = 1",)
     plan = plan_infill("def f(a):\n    return ", "a\n", "python")
     assert choose_candidate(_result("1 + "), validator_for(plan), None)[1] == ("1 + ",)
+
+
+def test_a_fill_that_leaves_a_function_without_a_body_is_invalid_even_where_tree_sitter_accepts_it() -> None:
+    text = "def f(x):\n    ___\n\n\ndef g():\n    return 1\n"
+    plan = plan_holes(text, "python")
+    validator = validator_for(plan)
+    assert validator is not None
+    assert validator.check(("return x",)).ok
+    verdict = validator.check(("# nothing here",))  # tree-sitter parses this; Python wants an indented block
+    assert not verdict.ok and "compile" in (verdict.reason or "")

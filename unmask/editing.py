@@ -326,6 +326,10 @@ class PlanValidator:
             if plan.language == "python":
                 # tree-sitter-python tolerates bad indentation; Python's own parser does not
                 self.python_ast = any(self._compiles([p] * len(plan.spans)) for p in self.PLACEHOLDERS[:3])
+        elif plan.language == "python":
+            # a span with text (a hole marker, a selection): when the code compiled with it, a fill must keep
+            # it compiling; a body that ends up empty or mis-indented is invisible to tree-sitter
+            self.python_ast = self._compiles(plan.originals)
 
     def _placeholder_errors(self, placeholder: str) -> int:
         fills = [place_fill(self.plan, i, placeholder) for i in range(len(self.plan.spans))]
