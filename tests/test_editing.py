@@ -266,3 +266,21 @@ def test_a_fill_that_leaves_a_function_without_a_body_is_invalid_even_where_tree
     assert validator.check(("return x",)).ok
     verdict = validator.check(("# nothing here",))  # tree-sitter parses this; Python wants an indented block
     assert not verdict.ok and "compile" in (verdict.reason or "")
+
+
+def test_a_whole_line_hole_must_compile_at_the_indentation_and_shape_its_neighbours_ask_for() -> None:
+    # the hole is an empty line inside a function (the benchmark's shape): no stand-in at column 0 compiles,
+    # but one at the body's indentation does, so Python's parser judges the fills
+    plan = plan_infill("def f(items):\n    total = 0\n", "\n    return total\n", "python")
+    validator = validator_for(plan)
+    assert validator is not None and validator.python_ast
+    assert validator.check(["    total += len(items)"]).ok
+    verdict = validator.check(["    if items:"])  # an `if` with no body: tree-sitter accepts it, Python does not
+    assert not verdict.ok and "compile" in (verdict.reason or "")
+    assert not validator.check(["total += 1"]).ok  # at column 0 it ends the function
+    # in front of a deeper line the hole held a block opener: a simple statement leaves an unexpected indent
+    plan = plan_infill("def f(items):\n", "\n        return 0\n    return 1\n", "python")
+    validator = validator_for(plan)
+    assert validator is not None and validator.python_ast
+    assert validator.check(["    if not items:"]).ok
+    assert not validator.check(["    size = len(items)"]).ok

@@ -17,7 +17,14 @@ from dataclasses import dataclass, field, replace
 from unmask.grammar.document import Document, parse_document
 from unmask.grammar.errors import BadEdits, BadRange, NoHoles
 from unmask.grammar.holes import DEFAULT_MARKER, find_holes, find_marker_spans
-from unmask.grammar.indent import IndentStyle, detect_indent, detect_line_break, line_indent_at, reindent
+from unmask.grammar.indent import (
+    IndentStyle,
+    detect_indent,
+    detect_line_break,
+    leading_whitespace,
+    line_indent_at,
+    reindent,
+)
 from unmask.grammar.languages import LanguageSpec, find_language
 from unmask.grammar.names import module_names, python_names
 from unmask.grammar.spans import check_range, enclosing_spans, snap_range, trim_whitespace
@@ -324,8 +331,9 @@ class PlanValidator:
             best = min(self._placeholder_errors(p) for p in self.PLACEHOLDERS)
             self.checker.base_errors = min(self.checker.base_errors, best)
             if plan.language == "python":
-                # tree-sitter-python tolerates bad indentation; Python's own parser does not
-                self.python_ast = any(self._compiles([p] * len(plan.spans)) for p in self.PLACEHOLDERS[:3])
+                # tree-sitter-python tolerates bad indentation; Python's own parser does not: when some stand-in
+                # (at some indentation, a simple statement or a block opener) compiles, a fill must compile too
+                self.python_ast = any(self._compiles(fills) for fills in python_standins(plan))
         elif plan.language == "python":
             # a span with text (a hole marker, a selection): when the code compiled with it, a fill must keep
             # it compiling; a body that ends up empty or mis-indented is invisible to tree-sitter
@@ -380,6 +388,41 @@ class PlanValidator:
 
     def __call__(self, fills: tuple[str, ...]) -> bool:
         return self.check(fills).ok
+
+
+#: stand-ins for a hole that starts a line in Python: a simple statement, and a block opener for a hole in front
+#: of a deeper-indented line (the hole held the ``if``/``for`` that line belongs to)
+LINE_STANDINS = ("pass", "if x:")
+#: at most this many combinations of stand-ins are tried for a plan with several holes
+MAX_STANDIN_SETS = 16
+
+
+def _line_standins(plan: FillPlan, start: int) -> list[str]:
+    """What could stand in a Python hole at ``start``: for a hole at the start of a line (only whitespace before
+    it), each stand-in statement at each indentation the neighbouring lines suggest (the previous code line's,
+    one level deeper, the next code line's); otherwise an expression or a statement as it is."""
+    text = plan.text
+    line_start = text.rfind("\n", 0, start) + 1
+    before = text[line_start:start]
+    if before.strip():
+        return list(PlanValidator.PLACEHOLDERS[:3])
+    previous = [line for line in text[:line_start].split("\n") if line.strip()]
+    following = [line for line in text[start:].split("\n")[1:] if line.strip()]
+    unit = plan.indent_unit or "    "
+    widths: list[str] = []
+    if previous:
+        above = leading_whitespace(previous[-1])
+        widths += [above, above + unit]
+    if following:
+        widths.append(leading_whitespace(following[0]))
+    widths = [width for width in dict.fromkeys(widths or [""]) if width.startswith(before)]
+    return [width[len(before):] + standin for width in widths for standin in LINE_STANDINS] or ["pass"]
+
+
+def python_standins(plan: FillPlan) -> list[tuple[str, ...]]:
+    """Sets of stand-in fills (one per span) for judging whether a compiling fill of the plan exists."""
+    options = [_line_standins(plan, start) for start, _ in plan.spans]
+    return list(itertools.islice(itertools.product(*options), MAX_STANDIN_SETS))
 
 
 def _top_level_region(document: Document, plan: FillPlan) -> tuple[int, int]:
