@@ -69,7 +69,7 @@ LENGTH_PRIOR: dict[str, int] = {
 }
 DEFAULT_PRIOR = 16
 #: Canvas sizes tried for a hole, as factors of the expected length.
-LENGTH_FACTORS = (0.6, 1.2, 2.2, 4.0)
+LENGTH_FACTORS = (0.6, 1.2, 2.2)
 
 
 class TextCodec(Protocol):
