@@ -12,11 +12,14 @@ from __future__ import annotations
 import json
 from collections.abc import Callable, Iterable, Sequence
 from pathlib import Path
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 import torch
 
 from unmask.model.api import ModelError
+
+if TYPE_CHECKING:
+    from unmask.model.engine import InfillEngine
 
 PICKLE_SUFFIXES = frozenset({".bin", ".pt", ".pth", ".pkl", ".ckpt"})
 SAFE_SINGLE = "model.safetensors"
@@ -138,6 +141,40 @@ def build_with_state(
                 model.get_submodule(module_name), attr, getattr(model.get_submodule(owner_name), source_attr)
             )
     return model.to(dtype).eval()
+
+
+def build_checkpoint(
+    factory: Callable[[], torch.nn.Module],
+    state: dict[str, torch.Tensor],
+    *,
+    tie_embeddings: bool,
+    dtype: str | None,
+    device: str,
+    where: Path,
+) -> torch.nn.Module:
+    """:func:`build_with_state` for a ported checkpoint (its keys already renamed): ``dtype="auto"`` keeps the
+    stored dtype, a tied ``lm_head`` may be absent, and the model is placed on ``device``."""
+    stored = next(iter(state.values())).dtype if state else None
+    tied = {"lm_head.weight": "model.embed_tokens.weight"} if tie_embeddings else {}
+    model = build_with_state(factory, state, tied=tied, dtype=resolve_dtype(dtype, stored), where=where)
+    return place(model, device)
+
+
+def load_pretrained(auto_class: Any, folder: Path, *, dtype: str | None, device: str, what: str) -> Any:
+    """``auto_class.from_pretrained`` on a local folder, safely (local files, safetensors, no remote code), in
+    evaluation mode on ``device``; a checkpoint it cannot read raises :class:`ModelError` naming ``what``."""
+    from safetensors import SafetensorError
+
+    options: dict[str, Any] = {}
+    if dtype not in (None, "auto"):
+        options["dtype"] = resolve_dtype(dtype, None)
+    try:
+        model = auto_class.from_pretrained(
+            str(folder), local_files_only=True, trust_remote_code=False, use_safetensors=True, **options
+        )
+    except (OSError, ValueError, KeyError, RuntimeError, SafetensorError) as exc:  # corrupt file, wrong shapes
+        raise ModelError(f"{folder}: cannot load it as {what} ({str(exc)[:300]})") from exc
+    return place(model.eval(), device)
 
 
 def place(model: torch.nn.Module, device: str) -> torch.nn.Module:
@@ -345,3 +382,49 @@ class FullDenoiser:
 
     def session(self, ids, key_mask, canvas, valid):  # type: ignore[no-untyped-def]
         return FullSession(self.forward, key_mask, canvas, self.shift, self.device)
+
+
+def filler_id_for(filler: str | None, eos_id: int | None) -> int | None:
+    """The filler token of a diffusion checkpoint: its end-of-text token (``"eos"``, how Dream and LLaDA pad
+    a generation) or none (``None``: the canvas length is the fill length)."""
+    if filler not in ("eos", None):
+        raise ModelError(f"filler must be 'eos' or None, not {filler!r}")
+    return eos_id if filler == "eos" else None
+
+
+def denoiser_engine(
+    backend: str,
+    folder: Path,
+    model: torch.nn.Module,
+    tokenizer: Any,
+    forward: Callable[[torch.Tensor, torch.Tensor, torch.Tensor], torch.Tensor],
+    *,
+    mask_id: int,
+    filler_id: int | None,
+    bos_id: int | None,
+    context: int,
+    shift: bool,
+    device: str,
+    threshold: float,
+    vocab_size: int | None = None,
+) -> InfillEngine:
+    """The :class:`~unmask.model.engine.InfillEngine` of a full-attention diffusion checkpoint (no AR mode, no
+    context cache): special tokens other than the filler are never generated."""
+    from unmask.model.engine import InfillEngine
+
+    banned = (special_ids(tokenizer) | {mask_id}) - {filler_id}
+    if vocab_size is not None:
+        banned = {i for i in banned if i < vocab_size}
+    codec = HFCodec(tokenizer, mask_id=mask_id, pad_id=filler_id, bos_id=bos_id, eos_id=None, banned_ids=banned)
+    info = {
+        "backend": backend,
+        "path": str(folder),
+        "parameters": parameter_count(model),
+        "device": device,
+        "context_tokens": context,
+        "cache": "none (exact)",
+        "mask_id": mask_id,
+        "filler_id": filler_id,
+    }
+    denoiser = FullDenoiser(forward, context, shift=shift, device=device)
+    return InfillEngine(f"{backend}:{folder.name}", codec, denoiser, None, info, default_threshold=threshold)

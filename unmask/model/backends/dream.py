@@ -119,16 +119,10 @@ def load(
     tokenizer = _hf.load_tokenizer(folder)
     config = qwen2_config(raw)
     state = rename_keys(_hf.read_state(folder))
-    stored = next(iter(state.values())).dtype if state else None
-    tied = {"lm_head.weight": "model.embed_tokens.weight"} if config.tie_word_embeddings else {}
-    model = _hf.build_with_state(
-        lambda: Qwen2ForCausalLM(config),
-        state,
-        tied=tied,
-        dtype=_hf.resolve_dtype(dtype, stored),
-        where=folder,
+    model = _hf.build_checkpoint(
+        lambda: Qwen2ForCausalLM(config), state, tie_embeddings=config.tie_word_embeddings, dtype=dtype,
+        device=device, where=folder,
     )
-    model = _hf.place(model, device)
 
     mask_id = tokenizer.mask_token_id
     if mask_id is None:
@@ -141,31 +135,10 @@ def load(
         )
     eos_id = tokenizer.eos_token_id if tokenizer.eos_token_id is not None else raw.get("eos_token_id")
     pad_id = tokenizer.pad_token_id if tokenizer.pad_token_id is not None else eos_id
-    if filler not in ("eos", None):
-        raise ModelError(f"filler must be 'eos' or None, not {filler!r}")
-    filler_id = pad_id if filler == "eos" else None
+    filler_id = _hf.filler_id_for(filler, pad_id)
     bos_id = tokenizer.bos_token_id if tokenizer.bos_token_id not in (None, eos_id, pad_id) else None
-    banned = (_hf.special_ids(tokenizer) | {int(mask_id)}) - {filler_id}
-    codec = _hf.HFCodec(
-        tokenizer, mask_id=int(mask_id), pad_id=filler_id, bos_id=bos_id, eos_id=None, banned_ids=banned
-    )
     limit = int(raw.get("max_position_embeddings") or DEFAULT_WINDOW)
-    net = DreamNet(model)
-    info = {
-        "backend": "dream",
-        "path": str(folder),
-        "parameters": _hf.parameter_count(model),
-        "device": device,
-        "context_tokens": min(window or DEFAULT_WINDOW, limit),
-        "cache": "none (exact)",
-        "mask_id": int(mask_id),
-        "filler_id": filler_id,
-    }
-    return InfillEngine(
-        f"dream:{folder.name}",
-        codec,
-        _hf.FullDenoiser(net.forward, int(info["context_tokens"]), shift=True, device=device),  # type: ignore[arg-type]
-        None,
-        info,
-        default_threshold=threshold,
+    return _hf.denoiser_engine(
+        "dream", folder, model, tokenizer, DreamNet(model).forward, mask_id=int(mask_id), filler_id=filler_id,
+        bos_id=bos_id, context=min(window or DEFAULT_WINDOW, limit), shift=True, device=device, threshold=threshold,
     )

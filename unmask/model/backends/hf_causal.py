@@ -236,23 +236,13 @@ def load(
     fim: bool = True,
     **_: object,
 ) -> CausalEngine:
-    from safetensors import SafetensorError
     from transformers import AutoModelForCausalLM
 
     folder = _hf.model_folder(path, "hf_causal")
     _hf.weight_files(folder)  # refuse pickle-only folders before transformers looks at them
     raw = _hf.read_config(folder)
     tokenizer = _hf.load_tokenizer(folder)
-    options: dict[str, Any] = {}
-    if dtype not in (None, "auto"):
-        options["dtype"] = _hf.resolve_dtype(dtype, None)
-    try:
-        model = AutoModelForCausalLM.from_pretrained(
-            str(folder), local_files_only=True, trust_remote_code=False, use_safetensors=True, **options
-        )
-    except (OSError, ValueError, KeyError, RuntimeError, SafetensorError) as exc:  # corrupt file, wrong shapes
-        raise ModelError(f"{folder}: cannot load it as a causal LM ({str(exc)[:300]})") from exc
-    model = _hf.place(model.eval(), device)  # type: ignore[assignment]
+    model = _hf.load_pretrained(AutoModelForCausalLM, folder, dtype=dtype, device=device, what="a causal LM")
     limit = int(
         raw.get("max_position_embeddings")
         or raw.get("n_positions")

@@ -42,23 +42,13 @@ def load(
     threshold: float = 0.9,
     **_: object,
 ) -> InfillEngine:
-    from safetensors import SafetensorError
     from transformers import AutoModelForMaskedLM
 
     folder = _hf.model_folder(path, "hf_mlm")
     _hf.weight_files(folder)  # refuse pickle-only folders before transformers looks at them
     raw = _hf.read_config(folder)
     tokenizer = _hf.load_tokenizer(folder)
-    options: dict[str, Any] = {}
-    if dtype not in (None, "auto"):
-        options["dtype"] = _hf.resolve_dtype(dtype, None)
-    try:
-        model = AutoModelForMaskedLM.from_pretrained(
-            str(folder), local_files_only=True, trust_remote_code=False, use_safetensors=True, **options
-        )
-    except (OSError, ValueError, KeyError, RuntimeError, SafetensorError) as exc:  # corrupt file, wrong shapes
-        raise ModelError(f"{folder}: cannot load it as a masked LM ({str(exc)[:300]})") from exc
-    model = _hf.place(model.eval(), device)
+    model = _hf.load_pretrained(AutoModelForMaskedLM, folder, dtype=dtype, device=device, what="a masked LM")
     if tokenizer.mask_token_id is None:
         raise ModelError(f"{folder}: the tokenizer has no mask token, so it cannot denoise")
     limit = int(raw.get("max_position_embeddings") or DEFAULT_WINDOW)

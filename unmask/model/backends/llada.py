@@ -137,20 +137,14 @@ def load(
     config = llama_config(raw)
     tokenizer = _hf.load_tokenizer(folder)
     state = rename_keys(_hf.read_state(folder))
-    stored = next(iter(state.values())).dtype if state else None
     if config.attention_bias and not raw.get("include_bias"):
         # include_qkv_bias: LLaDA's attn_out has no bias, Llama's o_proj does when attention_bias is set
         for index in range(config.num_hidden_layers):
             state.setdefault(f"model.layers.{index}.self_attn.o_proj.bias", torch.zeros(config.hidden_size))
-    tied = {"lm_head.weight": "model.embed_tokens.weight"} if config.tie_word_embeddings else {}
-    model = _hf.build_with_state(
-        lambda: LlamaForCausalLM(config),
-        state,
-        tied=tied,
-        dtype=_hf.resolve_dtype(dtype, stored),
-        where=folder,
+    model = _hf.build_checkpoint(
+        lambda: LlamaForCausalLM(config), state, tie_embeddings=config.tie_word_embeddings, dtype=dtype,
+        device=device, where=folder,
     )
-    model = _hf.place(model, device)
 
     mask_id = raw.get("mask_token_id")
     if mask_id is None:
@@ -160,32 +154,10 @@ def load(
     if not 0 <= int(mask_id) < config.vocab_size:
         raise ModelError(f"{folder}: mask id {mask_id} is outside the vocabulary of {config.vocab_size}")
     eos_id = tokenizer.eos_token_id if tokenizer.eos_token_id is not None else raw.get("eos_token_id")
-    if filler not in ("eos", None):
-        raise ModelError(f"filler must be 'eos' or None, not {filler!r}")
-    filler_id = eos_id if filler == "eos" else None
+    filler_id = _hf.filler_id_for(filler, eos_id)
     bos_id = tokenizer.bos_token_id if tokenizer.bos_token_id not in (None, eos_id) else None
-    banned = (_hf.special_ids(tokenizer) | {int(mask_id)}) - {filler_id}
-    banned = {i for i in banned if i < config.vocab_size}
-    codec = _hf.HFCodec(
-        tokenizer, mask_id=int(mask_id), pad_id=filler_id, bos_id=bos_id, eos_id=None, banned_ids=banned
-    )
-    context = min(window or DEFAULT_WINDOW, config.max_position_embeddings)
-    info = {
-        "backend": "llada",
-        "path": str(folder),
-        "parameters": _hf.parameter_count(model),
-        "device": device,
-        "context_tokens": context,
-        "cache": "none (exact)",
-        "mask_id": int(mask_id),
-        "filler_id": filler_id,
-    }
-    net = LLaDANet(model, raw)
-    return InfillEngine(
-        f"llada:{folder.name}",
-        codec,
-        _hf.FullDenoiser(net.forward, context, shift=False, device=device),
-        None,
-        info,
-        default_threshold=threshold,
+    return _hf.denoiser_engine(
+        "llada", folder, model, tokenizer, LLaDANet(model, raw).forward, mask_id=int(mask_id), filler_id=filler_id,
+        bos_id=bos_id, context=min(window or DEFAULT_WINDOW, config.max_position_embeddings), shift=False,
+        device=device, threshold=threshold, vocab_size=config.vocab_size,
     )
