@@ -284,3 +284,14 @@ def test_a_whole_line_hole_must_compile_at_the_indentation_and_shape_its_neighbo
     assert validator is not None and validator.python_ast
     assert validator.check(["    if not items:"]).ok
     assert not validator.check(["    size = len(items)"]).ok
+
+
+def test_when_nothing_is_valid_the_fill_tree_sitter_accepts_comes_first() -> None:
+    plan = plan_infill("def f(items):\n    total = 0\n", "\n    return total\n", "python")
+    validator = validator_for(plan)
+    # neither is valid: the first breaks tree-sitter's parse, the second only Python's (an `if` with no body)
+    chosen = choose_candidate(_result("    total = (", "    if items:"), validator, None)
+    assert chosen[1] == ("    if items:",) and chosen[2] is False and "compile" in (chosen[3] or "")
+    # with no such candidate the engine's best stands
+    chosen = choose_candidate(_result("    total = (", "    total = ]"), validator, None)
+    assert chosen[1] == ("    total = (",) and chosen[2] is False

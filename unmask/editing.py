@@ -310,6 +310,10 @@ def place_fill(plan: FillPlan, index: int, fill: str) -> str:
     return placed
 
 
+#: the reason of a fill tree-sitter accepts and Python's parser rejects (bad indentation, an empty block)
+NOT_COMPILING = "the fill does not compile (Python's parser rejects it)"
+
+
 class PlanValidator:
     """The :data:`~unmask.model.api.Validator` of a plan: places the fills, reparses, compares (see
     :mod:`unmask.grammar.validate`). Call it for a bool, or :meth:`check` for the reason."""
@@ -383,7 +387,7 @@ class PlanValidator:
     def check(self, fills: Sequence[str]) -> Verdict:
         verdict = self.checker.check([place_fill(self.plan, i, fill) for i, fill in enumerate(fills)])
         if verdict.ok and self.python_ast and not self._compiles(fills):
-            return Verdict(False, "the fill does not compile (Python's parser rejects it)")
+            return Verdict(False, NOT_COMPILING)
         return verdict
 
     def __call__(self, fills: tuple[str, ...]) -> bool:
@@ -534,8 +538,12 @@ def choose_candidate(
     Among valid candidates the engine's order (best first) decides, except that in Python a candidate with fewer
     name problems (reads of names nothing binds, locals assigned and never read) wins, and a fill that is only
     whitespace loses to one that writes code: a hole is there to be filled, and a fill that leaves the code
-    around it reading an undefined name is wrong whatever the model's score."""
+    around it reading an undefined name is wrong whatever the model's score.
+
+    When none is valid, the first that only Python's own parser rejects (tree-sitter accepts it: the shape is
+    right, an indentation or an empty block is not) comes before the engine's best."""
     first: tuple[Candidate, tuple[str, ...], bool | None, str | None] | None = None
+    near: tuple[Candidate, tuple[str, ...], bool | None, str | None] | None = None  # only Python's parser objects
     passing: list[tuple[Candidate, tuple[str, ...], bool | None, str | None]] = []
     for candidate in result.candidates:
         fills = candidate.fills
@@ -552,6 +560,8 @@ def choose_candidate(
         if verdict.ok:
             passing.append(entry)
         first = first or entry
+        if near is None and verdict.reason == NOT_COMPILING:
+            near = entry
     if passing:
         if len(passing) == 1 or validator is None:
             return passing[0]
@@ -564,7 +574,7 @@ def choose_candidate(
         return min(passing, key=rank)  # min is stable: ties keep the engine's order
     if first is None:
         raise NoHoles("the engine returned no candidates")
-    return first
+    return near or first
 
 
 #: a greedy fill none of whose candidates passes validation gets one more round: this many sampled candidates
