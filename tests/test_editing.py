@@ -295,3 +295,27 @@ def test_when_nothing_is_valid_the_fill_tree_sitter_accepts_comes_first() -> Non
     # with no such candidate the engine's best stands
     chosen = choose_candidate(_result("    total = (", "    total = ]"), validator, None)
     assert chosen[1] == ("    total = (",) and chosen[2] is False
+
+
+def test_names_of_the_rest_of_the_module_come_from_a_skeleton_with_the_same_bindings() -> None:
+    from unmask.editing import _binding_skeleton
+    from unmask.grammar.names import module_names
+
+    text = (
+        "import os.path as osp\nfrom typing import Any\n\n\n"
+        "@decorate\ndef helper(x):\n    local = x * 2\n    return local\n\n\n"
+        "class Box:\n    size = 3\n\n    def area(self):\n        return self.size\n\n\n"
+        "def configure():\n    global SETTING\n    SETTING = 1\n\n\n"
+        "try:\n    import json\nexcept ImportError:\n    json = None\n\n\n"
+        "def target(items):\n    ___\n"
+    )
+    plan = plan_holes(text, "python")
+    validator = validator_for(plan)
+    assert validator is not None
+    skeleton = _binding_skeleton(validator.document, text, validator.region)
+    assert "def helper(): pass" in skeleton and "class Box: pass" in skeleton  # bodies cut
+    assert "local = x * 2" not in skeleton and "size = 3" not in skeleton
+    assert "def target" not in skeleton  # the region holding the hole is left out
+    whole = module_names(text[: validator.region[0]] + "\n" + text[validator.region[1] :])
+    assert module_names(skeleton) == whole and whole is not None
+    assert {"osp", "Any", "helper", "Box", "configure", "json"} <= whole

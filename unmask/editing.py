@@ -326,6 +326,7 @@ class PlanValidator:
         self.checker = FillChecker(document, plan.spans, plan.keep_kinds)
         self.python_ast = False
         self.region = _top_level_region(document, plan)
+        self.document = document
         self.module_names: frozenset[str] | None = None  # read on first use
         self._names_read = False
         if all(start == end for start, end in plan.spans):
@@ -362,9 +363,8 @@ class PlanValidator:
         if self.plan.language != "python":
             return None
         if not self._names_read:
-            first, last = self.region
             # the rest of the module binds names the region may read; without the region it still parses
-            self.module_names = module_names(self.plan.text[:first] + "\n" + self.plan.text[last:])
+            self.module_names = module_names(_binding_skeleton(self.document, self.plan.text, self.region))
             self._names_read = True
         if self.module_names is None:
             return None  # the rest of the module does not compile: its names are unknown, so judge none
@@ -427,6 +427,28 @@ def python_standins(plan: FillPlan) -> list[tuple[str, ...]]:
     """Sets of stand-in fills (one per span) for judging whether a compiling fill of the plan exists."""
     options = [_line_standins(plan, start) for start, _ in plan.spans]
     return list(itertools.islice(itertools.product(*options), MAX_STANDIN_SETS))
+
+
+def _binding_skeleton(document: Document, text: str, region: tuple[int, int]) -> str:
+    """The module's top-level statements outside ``region`` with every function and class body cut to
+    ``pass``: the same module-level names for :func:`~unmask.grammar.names.module_names` (which reads only the
+    module's own scope) at a fraction of the size, so reading them costs little even in a 10k-line file."""
+    pieces = []
+    if region == (0, len(text)):
+        return ""
+    for child in document.root.children:
+        start, end = document.span_of(child)
+        if region[0] <= start and end <= region[1]:
+            continue
+        node = child.child_by_field_name("definition") if child.type == "decorated_definition" else child
+        name = node.child_by_field_name("name") if node is not None else None
+        if node is not None and name is not None and node.type in ("function_definition", "class_definition"):
+            keyword = "class" if node.type == "class_definition" else "def"
+            label = text[slice(*document.span_of(name))]
+            pieces.append(f"{keyword} {label}{'' if keyword == 'class' else '()'}: pass")
+        else:
+            pieces.append(text[start:end])
+    return "\n".join(pieces) + "\n"
 
 
 def _top_level_region(document: Document, plan: FillPlan) -> tuple[int, int]:
