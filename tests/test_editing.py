@@ -319,3 +319,12 @@ def test_names_of_the_rest_of_the_module_come_from_a_skeleton_with_the_same_bind
     whole = module_names(text[: validator.region[0]] + "\n" + text[validator.region[1] :])
     assert module_names(skeleton) == whole and whole is not None
     assert {"osp", "Any", "helper", "Box", "configure", "json"} <= whole
+
+
+def test_a_fill_stops_before_a_line_that_repeats_the_one_above_it() -> None:
+    plan = plan_holes("def is_even(n):\n    ...\n\n\nprint(is_even(2))\n", "python")
+    chosen = choose_candidate(_result("return n % 2 == 0\nreturn n % 2 == 0\nreturn n % 2 == 0"), validator_for(plan), None)
+    assert chosen[1] == ("return n % 2 == 0",) and chosen[2] is True
+    # different lines, or a repeat that is not on consecutive lines, are kept
+    kept = "total = 0\nfor x in n:\n    total += x\nfor x in n:\n    total += x\nreturn total"
+    assert choose_candidate(_result(kept), validator_for(plan), None)[1] == (kept,)

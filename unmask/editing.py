@@ -28,7 +28,7 @@ from unmask.grammar.indent import (
 from unmask.grammar.languages import LanguageSpec, find_language
 from unmask.grammar.names import module_names, python_names
 from unmask.grammar.spans import check_range, enclosing_spans, snap_range, trim_whitespace
-from unmask.grammar.stops import ContinuationStop
+from unmask.grammar.stops import ContinuationStop, repeated_line
 from unmask.grammar.validate import FillChecker, Verdict, count_errors, kind_must_hold, tree_key
 from unmask.model.api import (
     CancelCheck,
@@ -550,11 +550,18 @@ def end_lines(plan: FillPlan, fills: Sequence[str]) -> tuple[str, ...]:
     return tuple(out)
 
 
+def _without_repeats(fill: str) -> str:
+    """``fill`` cut before the first line that repeats the line above it (``return x`` twice in a row): the
+    loop a small model falls into, in diffusion as in AR (see :func:`~unmask.grammar.stops.repeated_line`)."""
+    cut = repeated_line(fill if fill.endswith("\n") else fill + "\n")
+    return fill if cut is None else fill[:cut]
+
+
 def choose_candidate(
     result: FillResult, validator: PlanValidator | None, stop: StopRule | None
 ) -> tuple[Candidate, tuple[str, ...], bool | None, str | None]:
-    """The best candidate whose fills, cut by the stop rule, pass validation; the engine's best, marked invalid,
-    if none does. Returns (candidate, fills, valid, reason); ``valid`` is None when there is no grammar to check
+    """The best candidate whose fills, cut by the stop rule and before a repeated line, pass validation; the
+    engine's best, marked invalid, if none does. Returns (candidate, fills, valid, reason); ``valid`` is None when there is no grammar to check
     with. The stop rule is applied again, so an engine that ignores it still stops at a boundary.
 
     Among valid candidates the engine's order (best first) decides, except that in Python a candidate with fewer
@@ -573,6 +580,7 @@ def choose_candidate(
             cut = stop(fills[0])
             if cut is not None:
                 fills = (fills[0][:cut],)
+        fills = tuple(_without_repeats(fill) for fill in fills)
         if validator is not None:
             fills = end_lines(validator.plan, fills)
         verdict = validator.check(fills) if validator is not None else None
