@@ -273,3 +273,35 @@ def test_preallocated_ar_cache_matches_a_full_causal_pass(tiny_model_dir: Path) 
         full = model(torch.tensor([ids + follow]), causal=True)[0]
     assert cache.slots[0].k.shape[2] > 5 + GROWTH  # it did grow
     assert torch.allclose(torch.stack(steps[:-1]), full[4:-1], atol=1e-4)
+
+
+def test_a_continuation_that_loops_on_a_short_unit_stops(tiny_model_dir: Path) -> None:
+    from unmask.model.autoregressive import LOOP_REPEATS, ar_fill, looping
+
+    assert looping([5, 6, 7] + [1, 2] * LOOP_REPEATS)
+    assert not looping([1, 2] * (LOOP_REPEATS - 1) + [3])
+    assert not looping(list(range(40)))
+    codec = load_engine(str(tiny_model_dir)).codec
+    unit = codec.encode("list(")
+
+    class Scripted:
+        """A causal model that always says the next token of ``list(list(list(…``."""
+
+        window = 256
+
+        def logits_for(self, count: int) -> torch.Tensor:
+            logits = torch.zeros(codec_vocab)
+            logits[unit[count % len(unit)]] = 10.0
+            return logits
+
+        def prefill(self, ids: list[int]) -> tuple[torch.Tensor, int]:
+            return self.logits_for(0), 0
+
+        def extend(self, cache: int, token: int) -> tuple[torch.Tensor, int]:
+            return self.logits_for(cache + 1), cache + 1
+
+    codec_vocab = max(max(unit), codec.mask_id, codec.eos_id or 0) + 10
+    request = FillRequest.single("x = ", "", HoleSpec(max_tokens=96), mode="ar")
+    result = next(e for e in ar_fill(Scripted(), codec, request) if not isinstance(e, Step))
+    assert result.best.fills[0].startswith("list(list(")
+    assert len(result.best.tokens[0]) == LOOP_REPEATS * len(unit) < 96  # stopped at the loop, not the budget

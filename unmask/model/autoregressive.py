@@ -1,7 +1,8 @@
 """Left-to-right continuation for appends, with a KV cache, for any causal model.
 
 Stops at end-of-sequence, at the token budget, or where the caller's syntax-aware ``stop`` rule cuts the
-text (end of statement or block). Yields a :class:`Step` every few tokens so editors can show the text grow.
+text (end of statement or block), or when the last tokens repeat one short unit many times (a loop: see
+:func:`looping`). Yields a :class:`Step` every few tokens so editors can show the text grow.
 """
 
 from __future__ import annotations
@@ -19,6 +20,10 @@ from unmask.model.diffusion import TextCodec
 
 #: Yield a progress step after this many new tokens.
 STEP_EVERY = 4
+#: a continuation whose last tokens are one unit of at most LOOP_UNIT tokens said LOOP_REPEATS times in a row
+#: (``list(list(list(…``, ``.quantum.quantum…``) has fallen into a loop it will not leave: it stops there
+LOOP_UNIT = 3
+LOOP_REPEATS = 8
 
 
 class CausalModel(Protocol):
@@ -60,6 +65,17 @@ def heal_prefix(codec: TextCodec, prefix_ids: list[int]) -> tuple[list[int], str
     if not last.endswith("\n") or last.strip():
         return prefix_ids, "", None
     return prefix_ids[:-1], last, starting_with(last)
+
+
+def looping(ids: list[int], unit: int = LOOP_UNIT, repeats: int = LOOP_REPEATS) -> bool:
+    """True when ``ids`` ends with some unit of 1..``unit`` tokens repeated ``repeats`` times."""
+    for size in range(1, unit + 1):
+        span = size * repeats
+        if len(ids) >= span:
+            tail = ids[-span:]
+            if all(tail[i] == tail[i % size] for i in range(size, span)):
+                return True
+    return False
 
 
 def ar_fill(
@@ -108,6 +124,8 @@ def ar_fill(
                 if cut is not None:
                     text = text[:cut]
                     break
+            if looping(generated):
+                break
             if index == 0 and len(generated) % STEP_EVERY == 0:
                 yield Step(index=len(generated), total=budget, fills=(text,), masked=0, confidence=(tuple(confidences),))
             with torch.no_grad():
