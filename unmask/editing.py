@@ -401,6 +401,21 @@ LINE_STANDINS = ("pass", "if x:")
 MAX_STANDIN_SETS = 16
 
 
+def _code_line(text: str, newline: int, *, backwards: bool) -> str | None:
+    """The nearest non-blank line before (``backwards``) or after the line break at ``newline`` (-1: none),
+    found without splitting the whole text: validators are built for every fill, in files of any size."""
+    while newline >= 0:
+        if backwards:
+            start = text.rfind("\n", 0, newline) + 1
+            line, newline = text[start:newline], start - 1
+        else:
+            end = text.find("\n", newline + 1)
+            line, newline = text[newline + 1 : len(text) if end < 0 else end], end
+        if line.strip():
+            return line
+    return None
+
+
 def _line_standins(plan: FillPlan, start: int) -> list[str]:
     """What could stand in a Python hole at ``start``: for a hole at the start of a line (only whitespace before
     it), each stand-in statement at each indentation the neighbouring lines suggest (the previous code line's,
@@ -410,15 +425,14 @@ def _line_standins(plan: FillPlan, start: int) -> list[str]:
     before = text[line_start:start]
     if before.strip():
         return list(PlanValidator.PLACEHOLDERS[:3])
-    previous = [line for line in text[:line_start].split("\n") if line.strip()]
-    following = [line for line in text[start:].split("\n")[1:] if line.strip()]
+    above = _code_line(text, line_start - 1, backwards=True)
+    below = _code_line(text, text.find("\n", start), backwards=False)
     unit = plan.indent_unit or "    "
     widths: list[str] = []
-    if previous:
-        above = leading_whitespace(previous[-1])
-        widths += [above, above + unit]
-    if following:
-        widths.append(leading_whitespace(following[0]))
+    if above is not None:
+        widths += [leading_whitespace(above), leading_whitespace(above) + unit]
+    if below is not None:
+        widths.append(leading_whitespace(below))
     widths = [width for width in dict.fromkeys(widths or [""]) if width.startswith(before)]
     return [width[len(before):] + standin for width in widths for standin in LINE_STANDINS] or ["pass"]
 
@@ -433,9 +447,9 @@ def _binding_skeleton(document: Document, text: str, region: tuple[int, int]) ->
     """The module's top-level statements outside ``region`` with every function and class body cut to
     ``pass``: the same module-level names for :func:`~unmask.grammar.names.module_names` (which reads only the
     module's own scope) at a fraction of the size, so reading them costs little even in a 10k-line file."""
-    pieces = []
     if region == (0, len(text)):
         return ""
+    pieces = []
     for child in document.root.children:
         start, end = document.span_of(child)
         if region[0] <= start and end <= region[1]:
@@ -561,8 +575,9 @@ def choose_candidate(
     result: FillResult, validator: PlanValidator | None, stop: StopRule | None
 ) -> tuple[Candidate, tuple[str, ...], bool | None, str | None]:
     """The best candidate whose fills, cut by the stop rule and before a repeated line, pass validation; the
-    engine's best, marked invalid, if none does. Returns (candidate, fills, valid, reason); ``valid`` is None when there is no grammar to check
-    with. The stop rule is applied again, so an engine that ignores it still stops at a boundary.
+    engine's best, marked invalid, if none does. Returns (candidate, fills, valid, reason); ``valid`` is None
+    when there is no grammar to check with. The stop rule is applied again, so an engine that ignores it still
+    stops at a boundary.
 
     Among valid candidates the engine's order (best first) decides, except that in Python a candidate with fewer
     name problems (reads of names nothing binds, locals assigned and never read) wins, and a fill that is only
