@@ -117,6 +117,11 @@ def test_training_smoke_loss_falls_and_checkpoint_resumes(tmp_path: Path, texts:
     assert again["step"] == 14
     engine = load_engine(tmp_path / "out")
     assert engine.describe()["trained_steps"] == 12
+    # adapting those weights counts on from their 12 steps (and draws examples past them)
+    adapted = train(corpus, tmp_path / "tok.json", tmp_path / "adapt", NetConfig(d_model=32, n_layers=2, n_heads=2, ffn_hidden=64),
+                    cfg, resume=False, init_from=tmp_path / "out", max_steps=2, export_to=tmp_path / "adapted")
+    assert adapted["step"] == 2
+    assert load_engine(tmp_path / "adapted").describe()["trained_steps"] == 14
 
 
 def test_engine_yields_steps_then_a_result_with_one_fill_per_hole(tiny_model_dir: Path) -> None:

@@ -151,8 +151,10 @@ def train(
         heldout_files = rows[::20] or rows[:1]
         train_files = [t for i, t in enumerate(rows) if i % 20] or rows
     model = UnmaskNet(net_config)
+    base_steps = 0  # steps the starting weights were trained for (adapt): counted on, and their examples skipped
     if init_from is not None:
         model.load_state_dict(load_file(str(init_from / "model.safetensors")))
+        base_steps = _trained_steps(init_from)
     model.to(device)
     decay = [p for n, p in model.named_parameters() if p.dim() >= 2]
     no_decay = [p for n, p in model.named_parameters() if p.dim() < 2]
@@ -173,7 +175,8 @@ def train(
     (run_dir / "config.json").write_text(
         json.dumps({"net": net_config.to_dict(), "train": vars(cfg)}, indent=2), encoding="utf-8"
     )
-    seed = cfg.seed * 1000 + step  # a resumed run does not replay the same examples
+    # a resumed or adapted run does not replay the examples its weights were already trained on
+    seed = cfg.seed * 1000 + base_steps + step
     train_data = Curriculum(
         train_files, tokenizer, cfg.seq_len, seed=seed, uniform_share=cfg.uniform_share,
         function_share=cfg.function_share, span_counts=TRAIN_SPAN_COUNTS,
@@ -220,12 +223,20 @@ def train(
         if step % cfg.save_every == 0 or step == goal:
             save_checkpoint(model, optimizer, step, ckpt)
             if export_to is not None:
-                export(model, tokenizer_path, export_to, {"trained_steps": step})
+                export(model, tokenizer_path, export_to, {"trained_steps": base_steps + step})
     bar.close()
     save_checkpoint(model, optimizer, step, ckpt)
     if export_to is not None:
-        export(model, tokenizer_path, export_to, {"trained_steps": step})
+        export(model, tokenizer_path, export_to, {"trained_steps": base_steps + step})
     return last
+
+
+def _trained_steps(weights: Path) -> int:
+    try:
+        config = json.loads((weights / "config.json").read_text(encoding="utf-8"))
+        return max(0, int(config.get("trained_steps", 0)))
+    except (OSError, ValueError, TypeError):
+        return 0
 
 
 def save_checkpoint(model: UnmaskNet, optimizer: torch.optim.Optimizer, step: int, ckpt: Path) -> None:
