@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+from dataclasses import replace
+
 import pytest
 
 from unmask.editing import (
@@ -295,6 +297,23 @@ def test_when_nothing_is_valid_the_fill_tree_sitter_accepts_comes_first() -> Non
     # with no such candidate the engine's best stands
     chosen = choose_candidate(_result("    total = (", "    total = ]"), validator, None)
     assert chosen[1] == ("    total = (",) and chosen[2] is False
+
+
+def test_an_ar_continuation_that_breaks_off_inside_a_construct_keeps_its_complete_lines() -> None:
+    source = "def area(side):\n    return side * side\n"
+    plan = plan_cursor(source, "python", len(source))
+    assert plan.request.resolved_mode() == "ar"
+    validator = validator_for(plan)
+    broken = '\n\ndef volume(side):\n    return side ** 3\n\n\ndef _eval(x):\n    """\n    Return a list of the'
+    ar = replace(_result(broken), mode="ar")
+    chosen = choose_candidate(ar, validator, None)
+    assert chosen[2] is True and chosen[1] == ("\n\ndef volume(side):\n    return side ** 3\n\n\n",)
+    # a diffusion fill is never shortened: its end must meet the code after the hole
+    chosen = choose_candidate(_result(broken), validator, None)
+    assert chosen[2] is False and chosen[1] == (broken,)
+    # nothing complete before the break: nothing valid to offer
+    chosen = choose_candidate(replace(_result('\n\ndef f(x):\n    """Doc'), mode="ar"), validator, None)
+    assert chosen[2] is False
 
 
 def test_names_of_the_rest_of_the_module_come_from_a_skeleton_with_the_same_bindings() -> None:

@@ -114,6 +114,15 @@ async def test_inline_completion_at_an_append_point_and_inside_code(session) -> 
         result = await editor.client.text_document_inline_completion_async(params)
         for item in result.items:
             assert item.range is not None and item.range.start.line == line
+        # at the end of a file that parses, ghost text that would break it is never offered
+        end = "file:///work/end.py"
+        editor.open(end, SOURCE)
+        params.text_document = types.TextDocumentIdentifier(uri=end)
+        params.position = types.Position(len(SOURCE.splitlines()), 0)
+        result = await editor.client.text_document_inline_completion_async(params)
+        for item in result.items:
+            assert item.range is not None and item.range.start == params.position
+            assert parses(SOURCE + item.insert_text), item.insert_text
 
 
 async def test_stale_version_with_the_real_model_is_never_applied(session) -> None:

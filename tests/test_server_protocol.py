@@ -172,6 +172,23 @@ async def test_inline_completion_continues_at_an_append_point(session) -> None:
         assert not editor.applied  # inline completion proposes; the editor decides
 
 
+@pytest.mark.parametrize(
+    ("fake_text", "offered"), [("total = (1,", None), ("    return x\n    total = (1,", "    return x\n")]
+)
+async def test_inline_completion_offers_no_ghost_text_that_breaks_the_code(session, fake_text, offered) -> None:
+    source = "def f(x):\n"
+    async with session({**FAKE, "fakeText": fake_text}) as editor:
+        editor.open(URI, source)
+        params = types.InlineCompletionParams(
+            text_document=types.TextDocumentIdentifier(uri=URI),
+            position=types.Position(1, 0),
+            context=types.InlineCompletionContext(trigger_kind=types.InlineCompletionTriggerKind.Invoked),
+        )
+        result = await editor.client.text_document_inline_completion_async(params)
+        # an unclosed bracket is never shown; a continuation keeps the complete lines before it
+        assert [item.insert_text for item in result.items] == ([] if offered is None else [offered])
+
+
 async def test_inline_completion_inside_code_fills_at_the_cursor(session) -> None:
     source = "def f(x):\n    y = \n    return y\n"
     async with session({**FAKE, "fakeText": "x * 2"}) as editor:

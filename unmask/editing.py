@@ -619,7 +619,44 @@ def choose_candidate(
         return min(passing, key=rank)  # min is stable: ties keep the engine's order
     if first is None:
         raise NoHoles("the engine returned no candidates")
+    if result.mode == "ar" and validator is not None:
+        cut = _valid_line_prefix(result, validator, stop)
+        if cut is not None:
+            return cut
     return near or first
+
+
+#: at most this many shorter versions of AR continuations are checked when none is valid whole
+PREFIX_CHECKS = 12
+
+
+def _valid_line_prefix(
+    result: FillResult, validator: PlanValidator, stop: StopRule | None
+) -> tuple[Candidate, tuple[str, ...], bool | None, str | None] | None:
+    """The longest run of whole lines, from the start of an AR continuation, that passes validation; candidates in
+    the engine's order. A continuation that ran into its token budget inside a construct (a docstring, a call)
+    keeps the complete lines it wrote before it, which is what a stop at the last boundary would have given."""
+    checks = 0
+    for candidate in result.candidates:
+        if len(candidate.fills) != 1:
+            continue
+        text = candidate.fills[0]
+        if stop is not None:
+            at = stop(text)
+            text = text if at is None else text[:at]
+        text = _without_repeats(text)
+        ends = [i + 1 for i, char in enumerate(text) if char == "\n" and i + 1 < len(text)]
+        for end in reversed(ends):
+            fills = end_lines(validator.plan, (text[:end],))
+            if not fills[0].strip():
+                break
+            if checks == PREFIX_CHECKS:
+                return None
+            checks += 1
+            verdict = validator.check(fills)
+            if verdict.ok:
+                return candidate, fills, True, verdict.reason
+    return None
 
 
 #: a greedy fill none of whose candidates passes validation gets one more round: this many sampled candidates

@@ -90,8 +90,11 @@ async def generate(
     *,
     title: str,
     token: types.ProgressToken | None = None,
+    retry: bool = True,
 ) -> Generation:
-    """Run ``plan`` on the model as the document's job; cancellable between steps (raises CancelledError)."""
+    """Run ``plan`` on the model as the document's job; cancellable between steps (raises CancelledError).
+    With ``retry``, a greedy fill none of whose candidates parses samples one round more (commands do; an
+    inline completion, offered while the user types, answers from the first round)."""
     index = LineIndex(snapshot.text)
     ranges = [index.range(start, end) for start, end in plan.spans]
     with ls.jobs.claim(snapshot.uri):
@@ -120,7 +123,7 @@ async def generate(
             )
             result = distinct_candidates(plan, result)
             candidate, fills, valid, _ = choose_candidate(result, validate, stop)
-            again = retry_request(plan, valid)
+            again = retry_request(plan, valid) if retry else None
             if again is not None:  # nothing valid: one sampled round more, then the best of both
                 progress.report("no candidate parses: sampling more")
                 second = await ls.jobs.run_fill(engine, again, validate=validate, stop=stop, on_step=on_step)

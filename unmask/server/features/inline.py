@@ -3,7 +3,9 @@
 At an append point the model continues autoregressively; inside code it fills at the cursor by diffusion
 (both decided by :func:`unmask.editing.plan_cursor`). When the request carries a non-empty
 ``context.selectedCompletionInfo.range``, that range is regenerated and the item replaces it.
-A result for a document version other than the one requested is dropped (empty answer), never offered.
+A result for a document version other than the one requested is dropped (empty answer), never offered, and so
+is one that adds a syntax error. An inline completion answers from the engine's first round: it does not sample
+a second one when nothing parses, as the commands do.
 """
 
 from __future__ import annotations
@@ -44,9 +46,11 @@ async def _complete_at(
             plan = plan_range(snapshot.text, language, span[0], span[1], **options)
         else:
             plan = plan_cursor(snapshot.text, language, index.offset(position), **options)
-        generation = await generate(ls, snapshot, plan, title="completion", token=token)
+        generation = await generate(ls, snapshot, plan, title="completion", token=token, retry=False)
     if stale_reason(ls, snapshot) is not None or not generation.edits:
         return None
+    if generation.valid is False:
+        return None  # ghost text that adds a syntax error is not offered (commands say why instead)
     if not any(edit.new_text.strip() for edit in generation.edits):
         return None  # only whitespace: nothing worth showing
     return generation, index
