@@ -28,7 +28,9 @@ from __future__ import annotations
 
 import ast
 import hashlib
+import math
 import random
+import signal
 import subprocess
 import sys
 import tempfile
@@ -226,14 +228,37 @@ class RunOutcome:
     error: str | None  # None, "timeout", or the exception class name of the failure
 
 
+#: address space a filled program may use: a fill such as ``[0] * 10**10`` fails fast instead of swapping
+PROGRAM_MEMORY_BYTES = 2 * 1024**3
+#: runs a test program under CPU and memory caps (argv: path, CPU seconds, bytes). The CPU cap also ends a
+#: program whose benchmark was killed, when nothing is left to time it out. Set in the child itself: a
+#: ``preexec_fn`` is unsafe with the worker threads of :func:`run_programs`.
+LAUNCHER = """
+import resource, runpy, sys
+path, cpu, memory = sys.argv[1], int(sys.argv[2]), int(sys.argv[3])
+resource.setrlimit(resource.RLIMIT_CPU, (cpu, cpu + 1))
+resource.setrlimit(resource.RLIMIT_AS, (memory, memory))
+sys.argv = [path]
+runpy.run_path(path, run_name="__main__")
+"""
+
+
+def program_command(path: Path, cpu_s: int, memory_bytes: int = PROGRAM_MEMORY_BYTES) -> list[str]:
+    """The command line that runs ``path`` in a fresh isolated interpreter, capped where the OS can (POSIX)."""
+    if sys.platform == "win32":
+        return [sys.executable, "-I", str(path)]
+    return [sys.executable, "-I", "-c", LAUNCHER, str(path), str(cpu_s), str(memory_bytes)]
+
+
 def run_program(source: str, timeout_s: float = 10.0) -> RunOutcome:
-    """Run ``source`` in a fresh isolated interpreter (``-I``) in a temporary folder."""
+    """Run ``source`` in a fresh isolated interpreter (``-I``) in a temporary folder, with at most ``timeout_s``
+    seconds of wall and CPU time and :data:`PROGRAM_MEMORY_BYTES` of memory."""
     with tempfile.TemporaryDirectory(prefix="unmask-bench-") as folder:
         path = Path(folder) / "program.py"
         path.write_text(source, encoding="utf-8")
         try:
             completed = subprocess.run(
-                [sys.executable, "-I", str(path)],
+                program_command(path, math.ceil(timeout_s) + 1),
                 check=False,
                 cwd=folder,
                 capture_output=True,
@@ -244,6 +269,8 @@ def run_program(source: str, timeout_s: float = 10.0) -> RunOutcome:
             return RunOutcome(False, "timeout")
     if completed.returncode == 0:
         return RunOutcome(True, None)
+    if completed.returncode == -getattr(signal, "SIGXCPU", 0):  # the CPU cap
+        return RunOutcome(False, "timeout")
     last = completed.stderr.strip().splitlines()[-1:] or ["exit status " + str(completed.returncode)]
     return RunOutcome(False, last[0].split(":")[0].strip()[:80])
 

@@ -9,7 +9,10 @@ and under the ``line`` convention ``pass`` lands at column 0 inside a function b
 from __future__ import annotations
 
 import json
+import signal
+import subprocess
 import sys
+import time
 from pathlib import Path
 
 import pytest
@@ -23,6 +26,7 @@ from bench.functions import (
     DATA_DIR,
     load_cases,
     make_task,
+    program_command,
     run_program,
     run_programs,
     select_holes,
@@ -121,6 +125,19 @@ def test_run_program_reports_failures_and_timeouts() -> None:
     failure = run_program("assert 1 + 1 == 3\n")
     assert not failure.passed and failure.error == "AssertionError"
     assert run_program("while True:\n    pass\n", timeout_s=1).error == "timeout"
+    assert run_program("import sys\nassert __name__ == '__main__' and sys.argv[0].endswith('program.py')\n").passed
+
+
+@pytest.mark.skipif(sys.platform == "win32", reason="resource limits are POSIX")
+def test_test_programs_are_capped_in_memory_and_in_cpu_time_of_their_own(tmp_path: Path) -> None:
+    # a fill that allocates without bound fails fast instead of taking the machine's memory
+    assert run_program("data = bytearray(8 * 2**30)\n").error == "MemoryError"
+    # a program whose benchmark was killed (nothing left to time it out) ends at its own CPU cap
+    path = tmp_path / "program.py"
+    path.write_text("while True:\n    pass\n")
+    started = time.monotonic()
+    completed = subprocess.run(program_command(path, cpu_s=1), check=False, timeout=60)
+    assert completed.returncode == -signal.SIGXCPU and time.monotonic() - started < 30
 
 
 def test_metrics() -> None:
