@@ -913,11 +913,6 @@ def test_incremental_changes_keep_the_server_text_equal_to_the_editors(tmp_path:
         assert client.stop() == 0
 
 
-@pytest.mark.xfail(
-    strict=True,
-    reason="unmask.grammar.indent.reindent shifts continuation lines indented less than the hole's line, "
-    "which changes the contents of a flush-left multi-line string even when the model reproduces it",
-)
 def test_a_fill_that_reproduces_the_original_changes_nothing() -> None:
     from unmask.editing import apply_edits, edits_for, plan_range
 

@@ -2,7 +2,16 @@
 
 from __future__ import annotations
 
-from unmask.grammar.indent import IndentStyle, detect_indent, detect_line_break, line_indent_at, reindent
+from unmask.editing import apply_edits, edits_for, plan_cursor
+from unmask.grammar.document import parse_document
+from unmask.grammar.indent import (
+    IndentStyle,
+    detect_indent,
+    detect_line_break,
+    line_indent_at,
+    lines_in_strings,
+    reindent,
+)
 from unmask.grammar.languages import get_language
 from unmask.grammar.stops import ContinuationStop, repeated_line
 
@@ -34,6 +43,26 @@ def test_absolute_fill_is_kept() -> None:
 def test_relative_fill_is_shifted_to_its_place() -> None:
     fill = "if x:\n    return 1\nreturn 2"
     assert reindent(fill, "    ", IndentStyle("    ")) == "if x:\n        return 1\n    return 2"
+
+
+def test_lines_inside_multi_line_strings_are_written_as_they_are() -> None:
+    text = 'x = 1\ns = """\nflush\n  two\n"""\nt = `a\n b`\nu = ("p"\n     "q")\n'
+    # rows 2-4 (the triple-quoted string after its first line); not the backtick lines (not a string in
+    # Python) nor those of the concatenated string: between its pieces is code
+    assert lines_in_strings(parse_document(text, "python").root, 1, 8) == {1, 2, 3}
+    js = "let s = `one\n  two\n`;\nlet t = 1;\n"
+    assert lines_in_strings(parse_document(js, "javascript").root, 0, 4) == {1, 2}
+    # a relative fill is shifted to its place, its string's lines are not
+    fill = 'doc = """\nflush\n"""\nif doc:\n    return doc'
+    assert reindent(fill, "    ", IndentStyle("    "), {1, 2}) == 'doc = """\nflush\n"""\n    if doc:\n        return doc'
+
+
+def test_a_relative_fill_with_a_string_keeps_the_string_when_placed() -> None:
+    text = "def f():\n    "
+    plan = plan_cursor(text, "python", len(text))
+    fill = 'doc = """\nflush\n"""\nif doc:\n    return doc\n'
+    placed = apply_edits(text, edits_for(plan, [fill]))
+    assert placed == 'def f():\n    doc = """\nflush\n"""\n    if doc:\n        return doc\n'
 
 
 def test_spaces_become_tabs_and_tabs_become_spaces() -> None:

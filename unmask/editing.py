@@ -23,6 +23,7 @@ from unmask.grammar.indent import (
     detect_line_break,
     leading_whitespace,
     line_indent_at,
+    lines_in_strings,
     reindent,
 )
 from unmask.grammar.languages import LanguageSpec, find_language
@@ -304,10 +305,22 @@ def plan_enclosing(
 
 def place_fill(plan: FillPlan, index: int, fill: str) -> str:
     """Fill ``index`` as written into the document: re-indented to its line and in the file's line breaks."""
-    placed = reindent(fill.replace("\r\n", "\n"), plan.indents[index], IndentStyle(plan.indent_unit))
+    fill = fill.replace("\r\n", "\n")
+    placed = reindent(fill, plan.indents[index], IndentStyle(plan.indent_unit), _string_lines(plan, index, fill))
     if plan.line_break != "\n":
         placed = placed.replace("\n", plan.line_break)
     return placed
+
+
+def _string_lines(plan: FillPlan, index: int, fill: str) -> frozenset[int]:
+    """The lines of ``fill`` that start inside a multi-line string once it stands in the document (parsed with
+    the fill as written); only a fill with a line break and a quote can make one."""
+    spec = _spec(plan.language)
+    if spec is None or "\n" not in fill or not any(quote in fill for quote in "\"'`"):
+        return frozenset()
+    start, end = plan.spans[index]
+    document = _document(plan.text[:start] + fill + plan.text[end:], spec)
+    return lines_in_strings(document.root, plan.text.count("\n", 0, start), fill.count("\n") + 1)
 
 
 #: the reason of a fill tree-sitter accepts and Python's parser rejects (bad indentation, an empty block)

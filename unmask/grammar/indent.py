@@ -4,15 +4,21 @@ The model sees the document with the hole's indentation already in the prefix, s
 are normally *absolute* (they carry the full indentation). A fill whose continuation lines are indented less
 than the hole's line is taken as *relative* (indented from column 0) and shifted to the hole's indentation.
 Tabs vs spaces are converted to the file's style; space widths are left alone (a width change is not
-distinguishable from a deliberate continuation indent).
+distinguishable from a deliberate continuation indent). Lines that start inside a multi-line string are
+written as they are: their leading whitespace is the string's content.
 """
 
 from __future__ import annotations
 
 import re
 from collections import Counter
+from collections.abc import Container
 from dataclasses import dataclass
 from math import gcd
+from typing import TYPE_CHECKING
+
+if TYPE_CHECKING:
+    from tree_sitter import Node
 
 _LEADING = re.compile(r"[ \t]*")
 
@@ -97,8 +103,11 @@ def _convert_style(line: str, style: IndentStyle, space_unit: int) -> str:
     return line
 
 
-def reindent(fill: str, base: str, style: IndentStyle) -> str:
+def reindent(fill: str, base: str, style: IndentStyle, verbatim: Container[int] = ()) -> str:
     """Write ``fill`` at a place whose line is indented by ``base``; the first line stays as it is.
+
+    ``verbatim``: indices of lines of ``fill`` written as they are and not counted, the lines that start inside
+    a multi-line string (see :func:`lines_in_strings`): their leading whitespace is the string's content.
 
     Invariant: a single-line fill, or one whose continuation lines are all indented at least ``base`` in the
     file's style, comes back unchanged except for tab/space conversion.
@@ -106,16 +115,49 @@ def reindent(fill: str, base: str, style: IndentStyle) -> str:
     if "\n" not in fill:
         return fill
     lines = fill.split("\n")
-    continuation = lines[1:]
+    code = [i for i in range(1, len(lines)) if i not in verbatim]  # continuation lines that are code
     mismatched = any(
-        line.strip() and (("\t" in leading_whitespace(line)) != style.uses_tabs) for line in continuation
+        lines[i].strip() and (("\t" in leading_whitespace(lines[i])) != style.uses_tabs) for i in code
     )
     if mismatched:
-        unit = _fill_unit(continuation)
-        continuation = [_convert_style(line, style, unit) for line in continuation]
-    indented = [line for line in continuation if line.strip()]
+        unit = _fill_unit([lines[i] for i in code])
+        for i in code:
+            lines[i] = _convert_style(lines[i], style, unit)
+    indented = [lines[i] for i in code if lines[i].strip()]
     if base and indented and any(not line.startswith(base) for line in indented):
         least = min(len(leading_whitespace(line)) for line in indented)
         if least < len(base):
-            continuation = [base + line if line.strip() else line for line in continuation]
-    return "\n".join([lines[0], *continuation])
+            for i in code:
+                if lines[i].strip():
+                    lines[i] = base + lines[i]
+    return "\n".join(lines)
+
+
+def lines_in_strings(root: Node, first_row: int, count: int) -> frozenset[int]:
+    """Of the ``count`` lines starting at row ``first_row`` of a parsed text, the indices (0 = ``first_row``)
+    of those that start inside a string literal spanning lines (a triple-quoted string, a template or raw
+    string): re-indenting them would change the string."""
+    last_row = first_row + count - 1
+    inside: set[int] = set()
+    stack = [root]
+    while stack:
+        node = stack.pop()
+        if node.end_point.row <= first_row or node.start_point.row >= last_row or node.start_point.row == node.end_point.row:
+            continue  # no line of the range starts inside it
+        if _is_string(node.type):
+            for row in range(max(node.start_point.row + 1, first_row), min(node.end_point.row, last_row) + 1):
+                inside.add(row - first_row)
+            continue
+        stack.extend(node.children)
+    return frozenset(inside)
+
+
+def _is_string(kind: str) -> bool:
+    if kind in STRING_KINDS:
+        return True
+    # not Python's concatenated_string: the lines between its pieces are code
+    return "string" in kind and not kind.startswith("concatenated") and not kind.endswith(("_start", "_end"))
+
+
+#: string literal kinds whose names do not say "string" (Java text blocks, heredocs)
+STRING_KINDS = frozenset({"text_block", "heredoc_body", "heredoc"})
