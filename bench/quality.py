@@ -169,7 +169,8 @@ def functions_section(ctx: BenchContext, suite: FunctionSuite) -> dict[str, Any]
         filler = JsonlFiller(options.model, options.backend)
     else:
         filler = EngineFiller(ctx.engine())
-    summary, records = [], []
+    summary: list[dict[str, Any]] = []
+    records: list[dict[str, Any]] = []
     for convention in conventions:
         tasks = suite.tasks(convention)
         with ctx.progress(f"functions [{convention}]", 2 * len(tasks)) as update:
@@ -195,7 +196,8 @@ def compare_section(ctx: BenchContext, suite: FunctionSuite) -> dict[str, Any]:
     filler = EngineFiller(ctx.engine())
     tasks = suite.tasks(HEADLINE_CONVENTION)
     variants = _variants(ctx, [t.middle for t in tasks])
-    summary, records = [], []
+    summary: list[dict[str, Any]] = []
+    records: list[dict[str, Any]] = []
     for variant, option_list in variants.items():
         with ctx.progress(f"compare [{variant}]", 2 * len(tasks)) as update:
             answers = filler.fill([Job(t.prefix, t.suffix, options=o) for t, o in zip(tasks, option_list)], update)
@@ -260,7 +262,8 @@ def spans_section(ctx: BenchContext) -> dict[str, Any]:
                                                   "ar": [{"mode": "ar"}] * len(flat)}
     if all(n is not None for n in oracle):
         variants["oracle_length"] = [{"mode": "diffusion", "length_tokens": n} for n in oracle]
-    summary, records = [], []
+    summary: list[dict[str, Any]] = []
+    records: list[dict[str, Any]] = []
     original_parses: dict[str, bool] = {}
     with ctx.progress("spans", len(flat) * len(variants)) as update:
         for variant, option_list in variants.items():

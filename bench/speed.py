@@ -55,7 +55,7 @@ def _tokens_of(result: Any) -> int:
 def span_latency(ctx: BenchContext, repeats: int) -> dict[str, Any]:
     engine = ctx.engine()
     contexts = _contexts(ctx, repeats)
-    rows = []
+    rows: list[dict[str, Any]] = []
     with ctx.progress("speed: span length", 2 * len(SPAN_TOKENS) * repeats + 1) as update:
         # warm-up: the first call pays for lazy initialisation (thread pools, allocator)
         prefix, suffix, _ = contexts[SPAN_TOKENS[0]][0]
@@ -132,7 +132,8 @@ def _middle_holes(text: str, count: int) -> list[tuple[str, str]]:
 
 def file_latency(ctx: BenchContext, repeats: int) -> dict[str, Any]:
     sizes = QUICK_FILE_LINES if ctx.options.quick else FILE_LINES
-    rows, skipped = [], []
+    rows: list[dict[str, Any]] = []
+    skipped: list[str] = []
     caches: list[str | None] = ["block", "dual", "none"]
     engines = {}
     for cache in caches:

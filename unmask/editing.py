@@ -633,9 +633,9 @@ def choose_candidate(
     if first is None:
         raise NoHoles("the engine returned no candidates")
     if result.mode == "ar" and validator is not None:
-        cut = _valid_line_prefix(result, validator, stop)
-        if cut is not None:
-            return cut
+        shortened = _valid_line_prefix(result, validator, stop)
+        if shortened is not None:
+            return shortened
     return near or first
 
 

@@ -90,7 +90,8 @@ def _usage(message: str) -> int:
 
 def _load(args: argparse.Namespace) -> Engine | None:
     try:
-        return load_engine(*engine_target(args), **backend_options(args))
+        path, backend = engine_target(args)
+        return load_engine(path, backend, **backend_options(args))
     except (ModelError, ValueError) as exc:
         print(f"unmask fill: cannot load the model: {exc}", file=sys.stderr)
         return None
@@ -196,8 +197,9 @@ def _fill_one_by_one(engine: Engine, plan: FillPlan) -> tuple[FillOutcome, list[
     fills: list[str] = []
     rejected: list[int] = []
     for hole, (start, end) in enumerate(plan.spans):
-        single = plan_spans(plan.text, plan.language, [(start, end)], [plan.kinds[hole]],
-                            keep_kinds=[plan.keep_kinds[hole]] if plan.keep_kinds else (), **_request_options(plan))
+        keep = [plan.keep_kinds[hole]] if plan.keep_kinds else []
+        single = plan_spans(plan.text, plan.language, [(start, end)], [plan.kinds[hole]], keep_kinds=keep,
+                            **_request_options(plan))
         alone = fill_document(engine, single)
         if alone.valid is False:
             rejected.append(hole)
@@ -214,7 +216,7 @@ def _fill_one_by_one(engine: Engine, plan: FillPlan) -> tuple[FillOutcome, list[
     return combined, rejected
 
 
-def _request_options(plan: FillPlan) -> dict[str, object]:
+def _request_options(plan: FillPlan) -> dict[str, Any]:
     request = plan.request
     return {"mode": request.mode, "steps": request.steps, "threshold": request.threshold,
             "temperature": request.temperature, "top_p": request.top_p, "seed": request.seed,

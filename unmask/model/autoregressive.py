@@ -41,8 +41,8 @@ class CausalModel(Protocol):
 def _pick(logits: torch.Tensor, temperature: float, top_p: float, generator: torch.Generator) -> tuple[int, float]:
     probs = torch.softmax(logits.float() / max(temperature, 1e-6), dim=-1) if temperature > 0 else torch.softmax(logits.float(), -1)
     if temperature <= 0:
-        p, token = probs.max(dim=-1)
-        return int(token), float(p)
+        best, top = probs.max(dim=-1)
+        return int(top), float(best)
     if top_p < 1.0:
         sorted_probs, order = probs.sort(descending=True)
         sorted_probs[(sorted_probs.cumsum(0) - sorted_probs) > top_p] = 0.0

@@ -193,6 +193,7 @@ class Curriculum:
         for _ in range(count * 6):
             if len(chosen) == count:
                 break
+            span: tuple[int, int] | None
             if self.rng.random() < 0.5 and spans.nodes:
                 span = spans.nodes[self.rng.randrange(len(spans.nodes))]
             else:

@@ -265,12 +265,12 @@ def diffusion_fill(
     forward_passes = 0
     step = 0
     live = torch.arange(B)  # the session's rows, as rows of the batch: finished rows are dropped from it
-    compacts = hasattr(session, "keep_rows")
+    keep_rows = getattr(session, "keep_rows", None)  # optional: a session that can drop finished rows
     while bool(masked.any()):
-        if compacts:
+        if keep_rows is not None:
             still = masked[live].any(dim=1)
             if not bool(still.all()):
-                session.keep_rows(still)
+                keep_rows(still)
                 live = live[still]
         eligible = _leftmost_block(masked, layout, block) if block > 0 else masked
         # the head runs only on the eligible slots: (L, K) indices into the canvas, eligible ones first
@@ -384,7 +384,8 @@ def _texts(ids, layout: Layout, row: int, codec: TextCodec, holes: int, show_mas
         if not show_masks:
             texts.append(codec.decode([t for t in tokens if t != codec.pad_id and t != codec.mask_id]))
             continue
-        parts, run = [], []
+        parts: list[str] = []
+        run: list[int] = []
         for t in tokens:
             if t == codec.mask_id:
                 if run:

@@ -36,7 +36,7 @@ class UnmaskForDiffusionLM(PreTrainedModel):
 
     config_class = UnmaskConfig
     base_model_prefix = "unmask"
-    _no_split_modules: ClassVar[list[str]] = ["Block"]
+    _no_split_modules: ClassVar[list[str]] = ["Block"]  # type: ignore[misc]  # transformers declares it per instance
 
     def __init__(self, config: UnmaskConfig) -> None:
         super().__init__(config)
@@ -47,15 +47,17 @@ class UnmaskForDiffusionLM(PreTrainedModel):
         UnmaskNet._init(module)
         if module is self:
             # non-persistent RoPE tables are not in the file; from_pretrained builds on the meta device
-            cos, sin = rope_tables(self.config.net_config(), device=self.embed.weight.device)
+            embed: torch.nn.Embedding = self.embed  # type: ignore[assignment]  # made by UnmaskNet.build
+            cos, sin = rope_tables(self.config.net_config(), device=embed.weight.device)
             self.rope_cos, self.rope_sin = cos, sin
 
     hidden = UnmaskNet.hidden
     logits = UnmaskNet.logits
 
     def forward(self, input_ids: torch.Tensor, causal: bool = False, **_: object) -> torch.Tensor:  # type: ignore[override]
-        hidden, _ = self.hidden(input_ids, causal=causal)
-        return self.logits(hidden)
+        # hidden and logits are UnmaskNet's own methods, borrowed: this class has its modules, not its base
+        states, _presents = self.hidden(input_ids, causal=causal)  # type: ignore[misc]
+        return self.logits(states)  # type: ignore[misc]
 
 
 AutoConfig.register("unmask", UnmaskConfig, exist_ok=True)

@@ -163,8 +163,20 @@ class Block(nn.Module):
         return x + self.down(F.silu(gate) * up), present
 
 
+def _past_length(first: tuple[torch.Tensor, torch.Tensor] | CacheSlot | ScatterSlot) -> int:
+    """How many positions a layer's cache holds: where positions after it start by default."""
+    if isinstance(first, CacheSlot):
+        return first.length
+    if isinstance(first, ScatterSlot):
+        return int(first.k.shape[2])
+    return int(first[0].shape[2])
+
+
 class UnmaskNet(nn.Module):
     """The backbone plus tied output head. ``forward`` returns logits (B, T, V) predicting the *next* token."""
+
+    rope_cos: torch.Tensor  # buffers (register_buffer in build)
+    rope_sin: torch.Tensor
 
     def __init__(self, config: NetConfig) -> None:
         super().__init__()
@@ -181,6 +193,7 @@ class UnmaskNet(nn.Module):
         self.register_buffer("rope_sin", sin, persistent=False)
         self.apply(UnmaskNet._init)
         for block in self.blocks:  # scale residual writes by depth (GPT-2 style)
+            assert isinstance(block, Block)
             nn.init.normal_(block.attn.out.weight, std=0.02 / math.sqrt(2 * config.n_layers))
             nn.init.normal_(block.down.weight, std=0.02 / math.sqrt(2 * config.n_layers))
 
@@ -203,8 +216,7 @@ class UnmaskNet(nn.Module):
     ) -> tuple[torch.Tensor, list[tuple[torch.Tensor, torch.Tensor]]]:
         B, T = ids.shape
         if positions is None:
-            first = None if past is None else past[0]
-            start = 0 if first is None else first.length if isinstance(first, CacheSlot) else first[0].shape[2]
+            start = 0 if past is None else _past_length(past[0])
             positions = torch.arange(start, start + T, device=ids.device)
         if positions.dim() == 1:
             positions = positions.expand(B, T)

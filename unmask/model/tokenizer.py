@@ -54,10 +54,11 @@ class CodeTokenizer:
 
     def __init__(self, tokenizer: Tokenizer) -> None:
         self.tokenizer = tokenizer
-        ids = {name: tokenizer.token_to_id(name) for name in SPECIAL_TOKENS}
-        missing = [name for name, value in ids.items() if value is None]
+        found = {name: tokenizer.token_to_id(name) for name in SPECIAL_TOKENS}
+        missing = [name for name, value in found.items() if value is None]
         if missing:
             raise ValueError(f"tokenizer lacks special tokens {missing}")
+        ids = {name: value for name, value in found.items() if value is not None}
         self.pad_id: int = ids[PAD]
         self.mask_id: int = ids[MASK]
         self.bos_id: int = ids[BOS]

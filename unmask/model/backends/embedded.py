@@ -20,6 +20,7 @@ The context pointer (:mod:`unmask.model.pointer`) mixes a copy distribution over
 
 from __future__ import annotations
 
+from collections.abc import Sequence
 from dataclasses import dataclass, replace
 from pathlib import Path
 from typing import Any
@@ -51,7 +52,7 @@ class EmbeddedCodec:
         self.pad_id: int | None = tokenizer.pad_id
         self.bos_id: int | None = tokenizer.bos_id
         self.eos_id: int | None = tokenizer.eos_id
-        self.banned_ids = (tokenizer.mask_id, tokenizer.bos_id, tokenizer.eos_id)
+        self.banned_ids: Sequence[int] = (tokenizer.mask_id, tokenizer.bos_id, tokenizer.eos_id)
         self._starting_with: dict[str, list[int]] = {}
 
     def encode(self, text: str) -> list[int]:
