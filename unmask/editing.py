@@ -306,7 +306,10 @@ def plan_enclosing(
 def place_fill(plan: FillPlan, index: int, fill: str) -> str:
     """Fill ``index`` as written into the document: re-indented to its line and in the file's line breaks."""
     fill = fill.replace("\r\n", "\n")
-    placed = reindent(fill, plan.indents[index], IndentStyle(plan.indent_unit), _string_lines(plan, index, fill))
+    style = IndentStyle(plan.indent_unit)
+    placed = reindent(fill, plan.indents[index], style)
+    if placed != fill:  # lines moved: unless they are inside a string (only then is the document parsed)
+        placed = reindent(fill, plan.indents[index], style, _string_lines(plan, index, fill))
     if plan.line_break != "\n":
         placed = placed.replace("\n", plan.line_break)
     return placed
