@@ -152,6 +152,21 @@ def test_jsonl_from_a_file_with_candidates(tmp_path: Path) -> None:
     assert answer["candidates"] == ["pass"] and answer["language"] == "python"
 
 
+def test_jsonl_lines_without_a_language_get_the_option_or_the_grammar_that_parses_them() -> None:
+    lines = [
+        {"id": 1, "prefix": "def f(x):\n    return ", "suffix": "\n\nprint(f(2))\n"},
+        {"id": 2, "prefix": "function f(x) {\n  return ", "suffix": ";\n}\n"},
+        {"id": 3, "prefix": "def f(x):\n    return ", "suffix": "\n", "language": None},
+    ]
+    stdin = "".join(json.dumps(line) + "\n" for line in lines)
+    answers = [json.loads(line) for line in unmask("--jsonl", "-", *FAKE, stdin=stdin).stdout.splitlines()]
+    assert [answer["language"] for answer in answers] == ["python", "javascript", None]
+    # checked as Python: `return pass` is rejected; with no language nothing is checked
+    assert answers[0]["valid"] is False and answers[2]["valid"] is None
+    answers = [json.loads(line) for line in unmask("--jsonl", "-", "--language", "go", *FAKE, stdin=stdin).stdout.splitlines()]
+    assert [answer["language"] for answer in answers] == ["go", "go", None]
+
+
 def test_jsonl_streams_one_answer_per_line() -> None:
     process = subprocess.Popen(
         [str(UNMASK), "fill", "--jsonl", "-", *FAKE],

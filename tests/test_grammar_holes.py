@@ -7,7 +7,13 @@ import pytest
 from unmask.grammar.document import parse_document
 from unmask.grammar.errors import UnknownLanguage
 from unmask.grammar.holes import DEFAULT_MARKER, find_holes, find_marker_spans
-from unmask.grammar.languages import LANGUAGES, available_languages, find_language, get_language
+from unmask.grammar.languages import (
+    LANGUAGES,
+    available_languages,
+    find_language,
+    get_language,
+    guess_language,
+)
 
 # language -> (source, expected hole texts in order)
 SAMPLES: dict[str, tuple[str, list[str]]] = {
@@ -80,3 +86,19 @@ def test_registry_lookups() -> None:
     assert find_language("cobol") is None and find_language(None) is None
     with pytest.raises(UnknownLanguage, match="cobol"):
         get_language("cobol")
+
+
+@pytest.mark.parametrize(
+    ("text", "language"),
+    [
+        ("def f(x):\n    return x\n", "python"),
+        ("x = 1\n", "python"),  # parses in several grammars: Python comes first
+        ("function f(x) {\n  return x;\n}\n", "javascript"),
+        ("fn main() {\n    let x = 1;\n}\n", "rust"),
+        ("package main\n\nfunc main() {\n}\n", "go"),
+        ("public class A {\n  void f() { int x = 1; }\n}\n", "java"),
+        ("   \n", None),
+    ],
+)
+def test_a_language_is_guessed_from_the_grammar_that_parses_the_code(text: str, language: str | None) -> None:
+    assert guess_language(text) == language

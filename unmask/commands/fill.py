@@ -9,8 +9,10 @@ Without --write a unified diff is printed; --write replaces the file atomically,
 encoding and mode, and never writes a fill that adds a syntax error.
 
 JSONL (`--jsonl IN`, `-` for stdin): each input line is an object
-  {"id": any, "prefix": str, "suffix": str, "language": str|null,
+  {"id": any, "prefix": str, "suffix": str, "language"?: str|null,
    "mode"?: "auto"|"diffusion"|"ar", "steps"?: int, "seed"?: int, "candidates"?: int, "temperature"?: float}
+("language": null means none: no syntax checks. Left out: --language, else the grammar that parses prefix +
+suffix with the fewest errors, Python first; the answer's "language" says which.)
 and gets exactly one output line, in order, flushed as soon as it is ready:
   {"id", "fill", "mode", "elapsed_ms", "steps", "forward_passes", "score", "valid", "language"}
 plus "candidates" (all fills, best first) when more than one was asked for and "note" for an unknown language.
@@ -52,7 +54,7 @@ from unmask.editing import (
 )
 from unmask.grammar.errors import GrammarError
 from unmask.grammar.holes import DEFAULT_MARKER
-from unmask.grammar.languages import find_language
+from unmask.grammar.languages import find_language, guess_language
 from unmask.grammar.positions import TextIndex
 from unmask.model.api import MODES, Candidate, Engine, FillResult, ModelError, Step, load_engine
 from unmask.refactor.diff import unified_diff
@@ -68,7 +70,8 @@ def add_arguments(parser: argparse.ArgumentParser) -> None:
     what.add_argument("--jsonl", metavar="IN", help="answer JSONL requests from IN ('-' = stdin); no FILE")
     parser.add_argument("--write", "-w", action="store_true", help="write the result into FILE (atomically)")
     parser.add_argument("--no-snap", action="store_true", help="with --range: use the span exactly as given")
-    parser.add_argument("--language", help="language name, LSP languageId or extension (default: from FILE)")
+    parser.add_argument("--language", help="language name, LSP languageId or extension (default: from FILE; with --jsonl, for lines "
+                        "that name none)")
     parser.add_argument("--marker", default=DEFAULT_MARKER, help=f"hole marker (default {DEFAULT_MARKER!r})")
     add_model_arguments(parser)
 
@@ -244,9 +247,12 @@ def _jsonl_plan(record: object, args: argparse.Namespace) -> FillPlan:
     for name in ("prefix", "suffix"):
         if not isinstance(record.get(name), str):
             raise BadLine(f"{name!r} must be a string")
-    language = record.get("language")
-    if language is not None and not isinstance(language, str):
-        raise BadLine("'language' must be a string or null")
+    if "language" in record:
+        language = record["language"]
+        if language is not None and not isinstance(language, str):
+            raise BadLine("'language' must be a string or null")
+    else:  # not given: --language, else the grammar that parses the code around the hole best
+        language = args.language or guess_language(record["prefix"] + record["suffix"])
     options = request_options(args)
     for name, kind in _LINE_OPTIONS.items():
         if record.get(name) is None:
