@@ -12,8 +12,8 @@ from unmask.grammar.languages import (
     available_languages,
     find_language,
     get_language,
-    guess_language,
 )
+from unmask.grammar.validate import guess_language
 
 # language -> (source, expected hole texts in order)
 SAMPLES: dict[str, tuple[str, list[str]]] = {

@@ -156,15 +156,22 @@ async def test_code_actions_carry_commands_for_clients_that_cannot_resolve(sessi
         assert result == {"applied": True}
 
 
+def _inline_at(
+    line: int, character: int, trigger: types.InlineCompletionTriggerKind = types.InlineCompletionTriggerKind.Invoked
+) -> types.InlineCompletionParams:
+    """An inline completion request at (line, character) of URI."""
+    return types.InlineCompletionParams(
+        text_document=types.TextDocumentIdentifier(uri=URI),
+        position=types.Position(line, character),
+        context=types.InlineCompletionContext(trigger_kind=trigger),
+    )
+
+
 async def test_inline_completion_continues_at_an_append_point(session) -> None:
     source = "def greet(name):\n    "
     async with session({**FAKE, "fakeText": "return 'hi ' + name"}) as editor:
         editor.open(URI, source)
-        params = types.InlineCompletionParams(
-            text_document=types.TextDocumentIdentifier(uri=URI),
-            position=types.Position(1, 4),
-            context=types.InlineCompletionContext(trigger_kind=types.InlineCompletionTriggerKind.Invoked),
-        )
+        params = _inline_at(1, 4)
         result = await editor.client.text_document_inline_completion_async(params)
         (item,) = result.items
         assert item.insert_text == "return 'hi ' + name"
@@ -179,11 +186,7 @@ async def test_inline_completion_offers_no_ghost_text_that_breaks_the_code(sessi
     source = "def f(x):\n"
     async with session({**FAKE, "fakeText": fake_text}) as editor:
         editor.open(URI, source)
-        params = types.InlineCompletionParams(
-            text_document=types.TextDocumentIdentifier(uri=URI),
-            position=types.Position(1, 0),
-            context=types.InlineCompletionContext(trigger_kind=types.InlineCompletionTriggerKind.Invoked),
-        )
+        params = _inline_at(1, 0)
         result = await editor.client.text_document_inline_completion_async(params)
         # an unclosed bracket is never shown; a continuation keeps the complete lines before it
         assert [item.insert_text for item in result.items] == ([] if offered is None else [offered])
@@ -193,11 +196,7 @@ async def test_inline_completion_inside_code_fills_at_the_cursor(session) -> Non
     source = "def f(x):\n    y = \n    return y\n"
     async with session({**FAKE, "fakeText": "x * 2"}) as editor:
         editor.open(URI, source)
-        params = types.InlineCompletionParams(
-            text_document=types.TextDocumentIdentifier(uri=URI),
-            position=types.Position(1, 8),
-            context=types.InlineCompletionContext(trigger_kind=types.InlineCompletionTriggerKind.Automatic),
-        )
+        params = _inline_at(1, 8, types.InlineCompletionTriggerKind.Automatic)
         result = await editor.client.text_document_inline_completion_async(params)
         (item,) = result.items
         assert item.insert_text == "x * 2"

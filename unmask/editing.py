@@ -317,9 +317,9 @@ def place_fill(plan: FillPlan, index: int, fill: str) -> str:
 
 def _string_lines(plan: FillPlan, index: int, fill: str) -> frozenset[int]:
     """The lines of ``fill`` that start inside a multi-line string once it stands in the document (parsed with
-    the fill as written); only a fill with a line break and a quote can make one."""
+    the fill as written); only a fill with a quote can make one."""
     spec = _spec(plan.language)
-    if spec is None or "\n" not in fill or not any(quote in fill for quote in "\"'`"):
+    if spec is None or not any(quote in fill for quote in "\"'`"):
         return frozenset()
     start, end = plan.spans[index]
     document = _document(plan.text[:start] + fill + plan.text[end:], spec)
@@ -587,6 +587,15 @@ def _without_repeats(fill: str) -> str:
     return fill if cut is None else fill[:cut]
 
 
+def _cut(fills: tuple[str, ...], stop: StopRule | None) -> tuple[str, ...]:
+    """Fills cut by the stop rule (a single fill) and before a repeated line."""
+    if stop is not None and len(fills) == 1:
+        at = stop(fills[0])
+        if at is not None:
+            fills = (fills[0][:at],)
+    return tuple(_without_repeats(fill) for fill in fills)
+
+
 def choose_candidate(
     result: FillResult, validator: PlanValidator | None, stop: StopRule | None
 ) -> tuple[Candidate, tuple[str, ...], bool | None, str | None]:
@@ -606,12 +615,7 @@ def choose_candidate(
     near: tuple[Candidate, tuple[str, ...], bool | None, str | None] | None = None  # only Python's parser objects
     passing: list[tuple[Candidate, tuple[str, ...], bool | None, str | None]] = []
     for candidate in result.candidates:
-        fills = candidate.fills
-        if stop is not None and len(fills) == 1:
-            cut = stop(fills[0])
-            if cut is not None:
-                fills = (fills[0][:cut],)
-        fills = tuple(_without_repeats(fill) for fill in fills)
+        fills = _cut(candidate.fills, stop)
         if validator is not None:
             fills = end_lines(validator.plan, fills)
         verdict = validator.check(fills) if validator is not None else None
@@ -656,11 +660,7 @@ def _valid_line_prefix(
     for candidate in result.candidates:
         if len(candidate.fills) != 1:
             continue
-        text = candidate.fills[0]
-        if stop is not None:
-            at = stop(text)
-            text = text if at is None else text[:at]
-        text = _without_repeats(text)
+        (text,) = _cut(candidate.fills, stop)
         ends = [i + 1 for i, char in enumerate(text) if char == "\n" and i + 1 < len(text)]
         for end in reversed(ends):
             fills = end_lines(validator.plan, (text[:end],))

@@ -54,8 +54,9 @@ from unmask.editing import (
 )
 from unmask.grammar.errors import GrammarError
 from unmask.grammar.holes import DEFAULT_MARKER
-from unmask.grammar.languages import find_language, guess_language
+from unmask.grammar.languages import find_language
 from unmask.grammar.positions import TextIndex
+from unmask.grammar.validate import guess_language
 from unmask.model.api import MODES, Candidate, Engine, FillResult, ModelError, Step, load_engine
 from unmask.refactor.diff import unified_diff
 from unmask.refactor.files import SourceFile

@@ -14,7 +14,7 @@ from dataclasses import dataclass, field
 from functools import cache
 from importlib import resources
 
-from tree_sitter import Language, Node, Parser, Query
+from tree_sitter import Language, Parser, Query
 
 from unmask.grammar.errors import UnknownLanguage
 
@@ -147,33 +147,3 @@ def query_for(name: str) -> Query | None:
     if not resource.is_file():
         return None
     return Query(ts_language(name), resource.read_text(encoding="utf-8"))
-
-
-def guess_language(text: str) -> str | None:
-    """The registry name whose grammar parses ``text`` with the fewest errors (Python first on a tie: the
-    shipped model's language); None for blank text or when no grammar is installed. For code that comes
-    without a name: a JSONL line with no ``language``."""
-    if not text.strip():
-        return None
-    source = text.encode("utf-8", "surrogatepass")
-    best: tuple[int, str] | None = None
-    for name in available_languages():
-        if name == "tsx":
-            continue  # TypeScript with JSX: chosen by name only, never guessed
-        errors = _error_count(parser_for(name).parse(source).root_node)
-        if best is None or errors < best[0]:
-            best = (errors, name)
-        if errors == 0:
-            break  # the registry's order is the preference: Python comes first
-    return None if best is None else best[1]
-
-
-def _error_count(root: Node) -> int:
-    count = 0
-    stack = [root]
-    while stack:
-        node = stack.pop()
-        if node.is_error or node.is_missing:
-            count += 1
-        stack.extend(child for child in node.children if child.has_error or child.is_missing)
-    return count

@@ -17,7 +17,7 @@ from dataclasses import dataclass
 from tree_sitter import Node, Tree
 
 from unmask.grammar.document import Document
-from unmask.grammar.languages import LanguageSpec, parser_for
+from unmask.grammar.languages import LanguageSpec, available_languages, parser_for
 from unmask.grammar.positions import encode
 
 #: Node kinds that keep their kind when regenerated: definitions, declarations, Rust items, blocks, lists.
@@ -49,6 +49,25 @@ def count_errors(node: Node) -> int:
             count += 1
         stack.extend(flagged)
     return count
+
+
+def guess_language(text: str) -> str | None:
+    """The registry name whose grammar parses ``text`` with the fewest errors (Python first on a tie: the
+    shipped model's language); None for blank text or when no grammar is installed. For code that comes
+    without a name: a JSONL line with no ``language``."""
+    if not text.strip():
+        return None
+    source = encode(text)
+    best: tuple[int, str] | None = None
+    for name in available_languages():
+        if name == "tsx":
+            continue  # TypeScript with JSX: chosen by name only, never guessed
+        errors = count_errors(parser_for(name).parse(source).root_node)
+        if best is None or errors < best[0]:
+            best = (errors, name)
+        if errors == 0:
+            break  # the registry's order is the preference: Python comes first
+    return None if best is None else best[1]
 
 
 def first_error(node: Node) -> Node | None:
