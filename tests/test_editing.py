@@ -344,6 +344,10 @@ def test_a_fill_stops_before_a_line_that_repeats_the_one_above_it() -> None:
     plan = plan_holes("def is_even(n):\n    ...\n\n\nprint(is_even(2))\n", "python")
     chosen = choose_candidate(_result("return n % 2 == 0\nreturn n % 2 == 0\nreturn n % 2 == 0"), validator_for(plan), None)
     assert chosen[1] == ("return n % 2 == 0",) and chosen[2] is True
-    # different lines, or a repeat that is not on consecutive lines, are kept
-    kept = "total = 0\nfor x in n:\n    total += x\nfor x in n:\n    total += x\nreturn total"
+    # a block of lines written twice is cut before its second copy
+    twice = "if n < 0:\n        n = -n\n    if n < 0:\n        n = -n\n    return n % 2 == 0"
+    chosen = choose_candidate(_result(twice), validator_for(plan), None)
+    assert chosen[1] == ("if n < 0:\n        n = -n",) and chosen[2] is True
+    # different lines, or a line repeated apart from the lines around it, are kept
+    kept = "total = 0\nfor x in n:\n    total += x\nfor x in range(n):\n    total += x\nreturn total"
     assert choose_candidate(_result(kept), validator_for(plan), None)[1] == (kept,)

@@ -138,3 +138,16 @@ def test_stop_before_a_line_that_repeats_the_one_before() -> None:
     assert stop("        x += 1\n        y += 1\n") is None
     assert repeated_line("    )\n    )\n") is None
     assert repeated_line("a = 1\n\na = 1\n") == len("a = 1")  # blank lines in between still count as a repeat
+
+
+def test_stop_before_a_block_written_twice() -> None:
+    twice = "    if not x:\n        return y\n    if not x:\n        return y\n"
+    assert twice[: repeated_line(twice)] == "    if not x:\n        return y"
+    thrice = "a = f(x)\nb = g(a)\nc = h(b)\n\na = f(x)\nb = g(a)\nc = h(b)\nrest()\n"
+    assert thrice[: repeated_line(thrice)] == "a = f(x)\nb = g(a)\nc = h(b)"
+    # a second copy is cut only once it is complete, and alternating lines that never repeat as a run are kept
+    assert repeated_line("    if not x:\n        return y\n    if not x:\n") is None
+    assert repeated_line("x = 1\ny = 2\nx = 1\nz = 3\n") is None
+    # four-line runs are not looked for, and tiny runs (closing brackets) are no loop
+    assert repeated_line("a()\nb()\nc()\nd()\na()\nb()\nc()\nd()\n") is None
+    assert repeated_line("  )\n]\n  )\n]\n") is None

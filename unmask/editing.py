@@ -581,8 +581,8 @@ def end_lines(plan: FillPlan, fills: Sequence[str]) -> tuple[str, ...]:
 
 
 def _without_repeats(fill: str) -> str:
-    """``fill`` cut before the first line that repeats the line above it (``return x`` twice in a row): the
-    loop a small model falls into, in diffusion as in AR (see :func:`~unmask.grammar.stops.repeated_line`)."""
+    """``fill`` cut before the first line that repeats the line above it (``return x`` twice in a row) or starts
+    a second copy of the 2-3 lines above it: the loop a small model falls into, in diffusion as in AR (see :func:`~unmask.grammar.stops.repeated_line`)."""
     cut = repeated_line(fill if fill.endswith("\n") else fill + "\n")
     return fill if cut is None else fill[:cut]
 

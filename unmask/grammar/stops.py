@@ -12,8 +12,9 @@ strings and line comments, so it works for every language, even unknown ones:
   stop before the first line indented less (the enclosing block ends), or before a line at the same or lower
   indentation that follows a blank line (the end of a paragraph of code).
 
-A continuation also stops before a line that repeats the line before it (the same code, whatever the
-indentation): a small model's greedy continuation falls into such loops ("if x:" nested again and again).
+A continuation also stops before a line that repeats the line before it, or before a run of 2-3 lines written
+again right after itself (the same code, whatever the indentation): a small model's greedy continuation falls
+into such loops ("if x:" nested again and again).
 
 The cut drops trailing whitespace, so the fill ends at the end of the last kept line.
 """
@@ -144,10 +145,16 @@ class ContinuationStop:
         return None
 
 
+#: the longest run of lines whose immediate repetition counts as a loop
+REPEAT_BLOCK_LINES = 3
+
+
 def repeated_line(generated: str) -> int | None:
-    """The cut before the first complete line of ``generated`` whose code equals the previous non-blank line's
-    (both at least a few characters); None when there is none."""
-    previous: str | None = None
+    """The cut before the first complete line of ``generated`` that starts a repetition of the lines just above
+    it: one line whose code equals the previous non-blank line's (at least a few characters), or a run of 2 or 3
+    non-blank lines written again right after itself (``if not x:`` / ``return y`` twice). Blank lines and
+    indentation do not count. None when there is none."""
+    lines: list[tuple[int, str]] = []  # (start, code) of each complete non-blank line
     start = 0
     while True:
         end = generated.find("\n", start)
@@ -155,9 +162,15 @@ def repeated_line(generated: str) -> int | None:
             return None
         line = generated[start:end].strip()
         if line:
-            if line == previous and len(line) > 3 and start > 0:
-                return _cut(generated, start)
-            previous = line
+            lines.append((start, line))
+            for size in range(1, REPEAT_BLOCK_LINES + 1):
+                if len(lines) < 2 * size:
+                    break
+                first, second = lines[-2 * size : -size], lines[-size:]
+                if [c for _, c in first] != [c for _, c in second]:
+                    continue
+                if sum(len(c) for _, c in second) > 3 and second[0][0] > 0:
+                    return _cut(generated, second[0][0])
         start = end + 1
 
 
