@@ -260,6 +260,34 @@ def test_a_fill_at_the_start_of_a_line_of_code_ends_with_a_line_break() -> None:
     assert choose_candidate(_result("1 + "), validator_for(plan), None)[1] == ("1 + ",)
 
 
+def test_the_model_sees_a_hole_at_the_start_of_a_line_of_code_on_a_line_of_its_own() -> None:
+    # the fill will end with a line break (above), so the model is shown the text after the hole starting with
+    # one; the document itself and where the fill goes do not change
+    plan = plan_infill("def f(a):\n    b = a\n", "    return b\n", "python")
+    assert plan.request.segments == ("def f(a):\n    b = a\n", "\n    return b\n")
+    assert plan.text == "def f(a):\n    b = a\n    return b\n" and plan.spans == ((20, 20),)
+    crlf = plan_infill("def f(a):\r\n", "    return a\r\n", "python")
+    assert crlf.request.segments[1] == "\r\n    return a\r\n"
+    # on an empty line, mid-line, at the end (an append) or for a selection the text is cut as it is
+    for prefix, suffix in (("def f(a):\n", "\n    return a\n"), ("def f(a):\n    return ", "a\n"), ("x = 1\n", "\n")):
+        assert plan_infill(prefix, suffix, "python").request.segments == (prefix, suffix)
+    text = "def f(a):\n    b = a\n    return b\n"
+    assert plan_range(text, "python", 14, 19).request.segments[1] == "\n    return b\n"
+
+
+def test_a_fill_in_front_of_a_line_of_code_is_judged_with_its_line_break() -> None:
+    # the HumanEval-infilling shape again: the engine ranks its candidates with the validator before the break
+    # is added, so the validator adds it itself; Python's compile check holds here as on an empty line
+    plan = plan_infill("def f(a):\n    b = a\n", "    return b\n", "python")
+    validator = validator_for(plan)
+    assert validator is not None and validator.python_ast
+    assert validator(("    b = b + 1",)) and validator(("    b = b + 1\n",))
+    assert not validator(("    if b:",))  # the line after it is not indented deeper: an empty block
+    assert not validator(("        b = 1",))  # an unexpected indent only Python's parser sees
+    nested = plan_infill("def f(a):\n    for x in a:\n", "        print(x)\n", "python")
+    assert validator_for(nested)(("        if x:",)) is False and validator_for(nested)(("        x += 1",))
+
+
 def test_a_fill_that_leaves_a_function_without_a_body_is_invalid_even_where_tree_sitter_accepts_it() -> None:
     text = "def f(x):\n    ___\n\n\ndef g():\n    return 1\n"
     plan = plan_holes(text, "python")

@@ -149,12 +149,20 @@ def _make_plan(
         HoleSpec(kind=kind, original=None if reason in placeholders else text[start:end], **hole_options)  # type: ignore[arg-type]
         for (start, end), kind, reason in zip(spans, kinds, why, strict=True)
     )
+    line_break = detect_line_break(text)
     segments: list[str] = []
     cursor = 0
     for start, end in spans:
         segments.append(text[cursor:start])
         cursor = end
     segments.append(text[cursor:])
+    for index, (start, end) in enumerate(spans):
+        if _holds_whole_lines(text, start, end):
+            # A hole at column 0 of a line with text holds whole lines and gets a line break at its end
+            # (end_lines). The model sees the text after it as starting with that break: cut there, the text
+            # would start with bare indentation, a seam the model rarely saw in training, and fills of such holes
+            # parsed far less often (docs/model.md).
+            segments[index + 1] = line_break + segments[index + 1]
     request = FillRequest(
         segments=tuple(segments),
         holes=holes,
@@ -171,7 +179,7 @@ def _make_plan(
         keep_kinds=tuple(keep_kinds) or (None,) * len(spans),
         indents=tuple(line_indent_at(text, start) for start, _ in spans),
         indent_unit=detect_indent(text).unit,
-        line_break=detect_line_break(text),
+        line_break=line_break,
         reasons=tuple(reasons),
     )
 
@@ -361,14 +369,15 @@ class PlanValidator:
             self.python_ast = self._compiles(plan.originals)
 
     def _placeholder_errors(self, placeholder: str) -> int:
-        fills = [place_fill(self.plan, i, placeholder) for i in range(len(self.plan.spans))]
+        whole = end_lines(self.plan, [placeholder] * len(self.plan.spans))
+        fills = [place_fill(self.plan, i, fill) for i, fill in enumerate(whole)]
         tree, _, _ = self.checker.parse_filled(fills)
         return count_errors(tree.root_node)
 
     def filled_region(self, fills: Sequence[str]) -> str:
         """The top-level statements holding the spans, with ``fills`` placed: what Python's checks read, so a
         10k-line file costs no more than a short one."""
-        placed = [place_fill(self.plan, i, fill) for i, fill in enumerate(fills)]
+        placed = [place_fill(self.plan, i, fill) for i, fill in enumerate(end_lines(self.plan, fills))]
         first, last = self.region
         edits = [TextEdit(s - first, e - first, f) for (s, e), f in zip(self.plan.spans, placed, strict=True)]
         return apply_edits(self.plan.text[first:last], edits)
@@ -401,6 +410,9 @@ class PlanValidator:
         return True
 
     def check(self, fills: Sequence[str]) -> Verdict:
+        """Whether ``fills`` leave the document valid; each is judged as it will be written, with the line break
+        :func:`end_lines` gives a fill in front of a line of code (the engine's own ranking calls this too)."""
+        fills = end_lines(self.plan, fills)
         verdict = self.checker.check([place_fill(self.plan, i, fill) for i, fill in enumerate(fills)])
         if verdict.ok and self.python_ast and not self._compiles(fills):
             return Verdict(False, NOT_COMPILING)
@@ -442,7 +454,11 @@ def _line_standins(plan: FillPlan, start: int) -> list[str]:
     if before.strip():
         return list(PlanValidator.PLACEHOLDERS[:3])
     above = _code_line(text, line_start - 1, backwards=True)
-    below = _code_line(text, text.find("\n", start), backwards=False)
+    line_end = text.find("\n", start)
+    if text[start : len(text) if line_end < 0 else line_end].strip():
+        below: str | None = text[line_start : len(text) if line_end < 0 else line_end]  # the hole's own line
+    else:
+        below = _code_line(text, line_end, backwards=False)
     unit = plan.indent_unit or "    "
     widths: list[str] = []
     if above is not None:
@@ -566,15 +582,19 @@ def distinct_candidates(plan: FillPlan, result: FillResult) -> FillResult:
     return replace(result, candidates=tuple(kept))
 
 
+def _holds_whole_lines(text: str, start: int, end: int) -> bool:
+    """Whether an empty span sits at column 0 in front of a line that has text: its fill is whole lines, ended
+    by a line break of its own."""
+    return start == end and (start == 0 or text[start - 1] == "\n") and text[end : end + 1] not in ("", "\n", "\r")
+
+
 def end_lines(plan: FillPlan, fills: Sequence[str]) -> tuple[str, ...]:
     """Fills that start a line in front of a line of code end with a line break: a hole at column 0 of a
     non-blank line (the prefix ends a line, the suffix starts the next one) holds whole lines, and text without
     the break would run into the line after it."""
     out = []
     for (start, end), fill in zip(plan.spans, fills, strict=True):
-        before, after = plan.text[:start], plan.text[end:]
-        at_line_start = start == end and (not before or before.endswith("\n"))
-        if at_line_start and after[:1] not in ("", "\n", "\r") and fill.strip() and not fill.endswith("\n"):
+        if _holds_whole_lines(plan.text, start, end) and fill.strip() and not fill.endswith("\n"):
             fill += "\n"
         out.append(fill)
     return tuple(out)
