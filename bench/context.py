@@ -36,7 +36,7 @@ class BenchOptions:
     seed: int = 0
     heldout: Path | None = None
     functions_dir: Path | None = None
-    conventions: tuple[str, ...] = ("line", "indent")
+    conventions: tuple[str, ...] = ("line", "indent", "newline")
     via: str = "jsonl"  # how the functions section fills: "jsonl" (subprocess) or "engine" (in-process)
     timeout_s: float = 10.0
     threads: int | None = None  # torch threads in this process and in fill subprocesses (None: torch's default)

@@ -203,13 +203,14 @@ def test_bench_smoke_run_with_the_fake_engine(tiny_bench: Path) -> None:
     assert functions["dataset"]["reference_pass"] == 1.0
     assert functions["dataset"]["selected"] == {"single": 1, "multi": 1}
     assert {(row["convention"], row["kind"]) for row in functions["summary"]} == {
-        ("line", "single"), ("line", "multi"), ("indent", "single"), ("indent", "multi")
+        ("line", "single"), ("line", "multi"), ("indent", "single"), ("indent", "multi"),
+        ("newline", "single"), ("newline", "multi"),
     }
     for row in functions["summary"]:
         assert row["n"] == 1
         assert 0.0 <= row["pass_at_1"] <= 1.0
     records = functions["records"]
-    assert len(records) == 4
+    assert len(records) == 6
     for record in records:
         assert record["fill"].strip() == "pass"
         if record["convention"] == "indent":

@@ -49,8 +49,8 @@ def add_arguments(parser: argparse.ArgumentParser) -> None:
     parser.add_argument("--heldout", type=Path, metavar="JSONL",
                         help="held-out corpus split (default ~/.cache/unmask/corpus/heldout.jsonl; spans skip without it)")
     parser.add_argument("--functions", type=Path, metavar="DIR", help="function dataset (default bench/data/functions)")
-    parser.add_argument("--conventions", default="line,indent",
-                        help="single/multi-line hole conventions: line, indent, newline (default line,indent)")
+    parser.add_argument("--conventions", default="line,indent,newline",
+                        help="single/multi-line hole conventions: line, indent, newline (default all three)")
     parser.add_argument("--via", choices=("jsonl", "engine"), default="jsonl",
                         help="functions section: fill through `unmask fill --jsonl` (default) or in-process")
     parser.add_argument("--threads", type=int, metavar="N",
@@ -65,7 +65,7 @@ def add_arguments(parser: argparse.ArgumentParser) -> None:
 _OPTIONS = (
     ("--only", "only", None), ("--limit", "limit", None), ("--model", "model", None), ("--backend", "backend", "auto"),
     ("--seed", "seed", 0), ("--heldout", "heldout", None), ("--functions", "functions", None),
-    ("--conventions", "conventions", "line,indent"), ("--via", "via", "jsonl"), ("--threads", "threads", None),
+    ("--conventions", "conventions", "line,indent,newline"), ("--via", "via", "jsonl"), ("--threads", "threads", None),
     ("--timeout", "timeout", 10.0),
     ("--out", "out", None), ("--docs", "docs", None),
 )
