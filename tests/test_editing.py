@@ -288,6 +288,20 @@ def test_a_fill_in_front_of_a_line_of_code_is_judged_with_its_line_break() -> No
     assert validator_for(nested)(("        if x:",)) is False and validator_for(nested)(("        x += 1",))
 
 
+def test_a_fill_after_code_and_a_space_does_not_add_a_second_space() -> None:
+    plan = plan_holes("def add(a, b):\n    return ___\n", "python")
+    chosen = choose_candidate(_result(" a + b"), validator_for(plan), None)
+    assert chosen[1] == ("a + b",) and chosen[2] is True
+    two = choose_candidate(_result("  a + b"), validator_for(plan), None)[1]
+    assert apply_edits(plan.text, edits_for(plan, two)) == "def add(a, b):\n    return a + b\n"
+    # after indentation, after code with no space, or a fill without one: written as it is
+    indent = plan_infill("def f(a):\n    ", "\n    return a\n", "python")
+    assert choose_candidate(_result("a = 1"), validator_for(indent), None)[1] == ("a = 1",)
+    call = plan_infill("def f(a):\n    return g(", ")\n", "python")
+    assert choose_candidate(_result(" a"), validator_for(call), None)[1] == (" a",)
+    assert choose_candidate(_result("a + b"), validator_for(plan), None)[1] == ("a + b",)
+
+
 def test_a_fill_that_leaves_a_function_without_a_body_is_invalid_even_where_tree_sitter_accepts_it() -> None:
     text = "def f(x):\n    ___\n\n\ndef g():\n    return 1\n"
     plan = plan_holes(text, "python")

@@ -589,13 +589,20 @@ def _holds_whole_lines(text: str, start: int, end: int) -> bool:
 
 
 def end_lines(plan: FillPlan, fills: Sequence[str]) -> tuple[str, ...]:
-    """Fills that start a line in front of a line of code end with a line break: a hole at column 0 of a
-    non-blank line (the prefix ends a line, the suffix starts the next one) holds whole lines, and text without
-    the break would run into the line after it."""
+    """Fills as they join the text around them:
+
+    * a fill that starts a line in front of a line of code ends with a line break: a hole at column 0 of a
+      non-blank line (the prefix ends a line, the suffix starts the next one) holds whole lines, and text without
+      the break would run into the line after it;
+    * a fill after code and a space (``return ___``) does not bring a space of its own: the model writes most
+      words with their leading space, and ``return  total`` would keep both."""
     out = []
     for (start, end), fill in zip(plan.spans, fills, strict=True):
         if _holds_whole_lines(plan.text, start, end) and fill.strip() and not fill.endswith("\n"):
             fill += "\n"
+        line_start = plan.text.rfind("\n", 0, start) + 1
+        if fill[:1] in (" ", "\t") and plan.text[start - 1 : start] in (" ", "\t") and plan.text[line_start:start].strip():
+            fill = fill.lstrip(" \t")
         out.append(fill)
     return tuple(out)
 
