@@ -79,7 +79,8 @@ export function startFailureMessage(server: ServerCommand, error: unknown): stri
   if (/ENOENT/.test(detail)) {
     return (
       `unmask: cannot start the server: \`${server.command}\` was not found. ` +
-      'Install it with `pip install unmask` in the environment you use, then set "unmask.server.python" ' +
+      'Install it from a checkout with `pip install torch==2.13.0 -e /path/to/unmask` in the environment you use, ' +
+      'then set "unmask.server.python" ' +
       'to that environment\'s Python (or "unmask.server.command" to the full path of `unmask serve`).'
     );
   }

@@ -36,7 +36,7 @@ function M.check()
     })
   elseif vim.fn.executable(cmd[1]) ~= 1 then
     health.error(('server command not found: %s'):format(cmd[1]), {
-      'pip install unmask (in the environment you use)',
+      'install it from a checkout: pip install torch==2.13.0 -e /path/to/unmask (in the environment you use)',
       "or point at it: require('unmask').setup { cmd = { '/path/to/.venv/bin/unmask', 'serve' } }",
     })
   else

@@ -46,6 +46,7 @@ test('start failures say what to do', () => {
   const missing = startFailureMessage({ command: 'unmask', args: ['serve'] }, new Error('spawn unmask ENOENT'));
   assert.match(missing, /`unmask` was not found/);
   assert.match(missing, /unmask\.server\.python/);
+  assert.match(missing, /pip install torch==2\.13\.0 -e/);
   const other = startFailureMessage({ command: '/v/python', args: ['-m', 'unmask.cli', 'serve'] }, new Error('exit 3'));
   assert.match(other, /\/v\/python -m unmask\.cli serve/);
   assert.match(other, /unmask doctor/);
