@@ -7,6 +7,7 @@ from dataclasses import replace
 import pytest
 
 from unmask.editing import (
+    LOOPING,
     TextEdit,
     apply_edits,
     choose_candidate,
@@ -200,6 +201,22 @@ def test_choice_prefers_the_valid_fill_that_binds_what_the_code_after_it_reads()
     assert choose_candidate(_result("", "    islands = 0"), validator, None)[1] == ("    islands = 0",)
     # with equal name counts the engine's order stands
     assert choose_candidate(_result("    islands = 1", "    islands = 0"), validator, None)[1] == ("    islands = 1",)
+
+
+def test_a_fill_that_loops_within_a_line_loses_to_one_that_does_not() -> None:
+    prefix = "def encode(text):\n    current = ''\n    for char in text:\n"
+    suffix = "\n    return current\n"
+    validator = validator_for(plan_infill(prefix, suffix, "python"))
+    assert validator is not None
+    looping = "        current = char + char + char + char + char + char"
+    verdict = validator.check([looping])
+    assert not verdict.ok and verdict.reason == LOOPING
+    chosen = choose_candidate(_result(looping, "        current = current + char"), validator, None)
+    assert chosen[1] == ("        current = current + char",) and chosen[2] is True
+    # a selection that already repeated itself may be regenerated into code that does too
+    text = "rows = [row, row, row, row, row]\n"
+    kept = validator_for(plan_range(text, "python", 0, len(text) - 1))
+    assert kept is not None and kept.check(["rows = [row, row, row, row, row, row]"]).ok
 
 
 def test_choice_knows_the_names_the_rest_of_the_module_binds() -> None:

@@ -13,7 +13,7 @@ from unmask.grammar.indent import (
     reindent,
 )
 from unmask.grammar.languages import get_language
-from unmask.grammar.stops import ContinuationStop, repeated_line
+from unmask.grammar.stops import ContinuationStop, inline_loop, repeated_line
 
 PYTHON = get_language("python")
 JAVASCRIPT = get_language("javascript")
@@ -151,3 +151,20 @@ def test_stop_before_a_block_written_twice() -> None:
     # four-line runs are not looked for, and tiny runs (closing brackets) are no loop
     assert repeated_line("a()\nb()\nc()\nd()\na()\nb()\nc()\nd()\n") is None
     assert repeated_line("  )\n]\n  )\n]\n") is None
+
+
+def test_an_inline_loop_is_a_named_piece_written_four_times_in_a_row() -> None:
+    # fills the shipped models wrote for function holes
+    pieces = [
+        inline_loop("            current = char + char + char + char + char + char"),
+        inline_loop("    end = date.max(start, end, end, end, end, end)\n"),
+        inline_loop("x = index.index.index.index.index"),
+    ]
+    # the piece is the repeated unit, in whichever phase the scan meets it first
+    words = ["".join(c for c in piece if c.isalnum()) if piece else None for piece in pieces]
+    assert words == ["char", "end", "index"]
+    # three copies, punctuation and digits, and ordinary code are not loops
+    assert inline_loop("total = a + a + a") is None
+    assert inline_loop('print("----------------")\nrow = [0, 0, 0, 0, 0, 0]') is None
+    assert inline_loop("        if left < right:\n            left += 1") is None
+    assert inline_loop("") is None

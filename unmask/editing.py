@@ -29,7 +29,7 @@ from unmask.grammar.indent import (
 from unmask.grammar.languages import LanguageSpec, find_language
 from unmask.grammar.names import module_names, python_names
 from unmask.grammar.spans import check_range, enclosing_spans, snap_range, trim_whitespace
-from unmask.grammar.stops import ContinuationStop, repeated_line
+from unmask.grammar.stops import ContinuationStop, inline_loop, repeated_line
 from unmask.grammar.validate import FillChecker, Verdict, count_errors, kind_must_hold, tree_key
 from unmask.model.api import (
     CancelCheck,
@@ -336,6 +336,7 @@ def _string_lines(plan: FillPlan, index: int, fill: str) -> frozenset[int]:
 
 #: the reason of a fill tree-sitter accepts and Python's parser rejects (bad indentation, an empty block)
 NOT_COMPILING = "the fill does not compile (Python's parser rejects it)"
+LOOPING = "the fill writes the same piece of a line over and over"
 
 
 class PlanValidator:
@@ -416,7 +417,14 @@ class PlanValidator:
         verdict = self.checker.check([place_fill(self.plan, i, fill) for i, fill in enumerate(fills)])
         if verdict.ok and self.python_ast and not self._compiles(fills):
             return Verdict(False, NOT_COMPILING)
+        if verdict.ok and any(self._loops(i, fill) for i, fill in enumerate(fills)):
+            return Verdict(False, LOOPING)
         return verdict
+
+    def _loops(self, index: int, fill: str) -> bool:
+        """An in-line loop (:func:`~unmask.grammar.stops.inline_loop`) the span's original text did not have: a
+        regenerated selection may keep a table of repeated code it already held."""
+        return inline_loop(fill) is not None and inline_loop(self.plan.originals[index]) is None
 
     def __call__(self, fills: tuple[str, ...]) -> bool:
         return self.check(fills).ok

@@ -21,6 +21,8 @@ The cut drops trailing whitespace, so the fill ends at the end of the last kept 
 
 from __future__ import annotations
 
+import re
+
 from unmask.grammar.indent import leading_whitespace
 from unmask.grammar.languages import LanguageSpec
 
@@ -172,6 +174,22 @@ def repeated_line(generated: str) -> int | None:
                 if sum(len(c) for _, c in second) > 3 and second[0][0] > 0:
                     return _cut(generated, second[0][0])
         start = end + 1
+
+
+#: a piece of a line (at least 3 characters) written at least 4 times in a row: ``char + char + char + ...``
+_LOOP = re.compile(r"([^\n]{3,}?)\1{3,}")
+
+
+def inline_loop(text: str) -> str | None:
+    """The repeated piece when ``text`` holds an in-line loop: a piece of a line with a letter or underscore in it
+    written 4 or more times in a row (``end, end, end, end``, ``index.index.index.index``), which a small model
+    writes when it runs out of ideas before the canvas ends; None otherwise. Runs of punctuation or digits
+    (``"--------"``, ``[0, 0, 0, 0]``) are not loops."""
+    for match in _LOOP.finditer(text):
+        piece = match.group(1)
+        if any(char.isalpha() or char == "_" for char in piece):
+            return piece
+    return None
 
 
 def _strip_comment(line: str, comment: str | None) -> str:
