@@ -354,6 +354,8 @@ class PlanValidator:
         self.document = document
         self.module_names: frozenset[str] | None = None  # read on first use
         self._names_read = False
+        # a regenerated selection that already repeated itself may keep doing so (see ``_loops``): judged once
+        self.looped_before = tuple(inline_loop(original) is not None for original in plan.originals)
         if all(start == end for start, end in plan.spans):
             # A document cut at a cursor is usually broken *because* of the cut ("if :", "x = "), so comparing
             # with it would accept fills that leave it broken. Compare with the best placeholder instead: if
@@ -424,7 +426,7 @@ class PlanValidator:
     def _loops(self, index: int, fill: str) -> bool:
         """An in-line loop (:func:`~unmask.grammar.stops.inline_loop`) the span's original text did not have: a
         regenerated selection may keep a table of repeated code it already held."""
-        return inline_loop(fill) is not None and inline_loop(self.plan.originals[index]) is None
+        return not self.looped_before[index] and inline_loop(fill) is not None
 
     def __call__(self, fills: tuple[str, ...]) -> bool:
         return self.check(fills).ok
