@@ -7,6 +7,10 @@ a file is held out when ``sha1(relative path) % 100 < heldout_percent``, so the 
 
 ``build_corpus`` writes ``train.jsonl`` and ``heldout.jsonl`` (one ``{"path", "text"}`` per line) and
 ``manifest.json`` (sources, versions, licences, file counts, characters) into the output folder.
+
+``mix_corpus`` re-weights a built corpus by source (the first path component) for a late phase of training:
+each training file of a weighted source is repeated that many times, every other file is kept with a given
+probability, and the held-out split is copied unchanged so held-out losses stay comparable.
 """
 
 from __future__ import annotations
@@ -14,6 +18,8 @@ from __future__ import annotations
 import argparse
 import hashlib
 import json
+import random
+import shutil
 import sys
 import sysconfig
 import zipfile
@@ -165,12 +171,59 @@ def read_jsonl(path: Path) -> list[tuple[str, str]]:
     return rows
 
 
+def mix_corpus(source: Path, out: Path, weights: dict[str, int], other: float, seed: int = 0) -> dict[str, object]:
+    """Write a re-weighted copy of the corpus folder ``source`` into ``out`` (see the module docstring) and its
+    ``mix.json`` (the recipe and the resulting files per source); deterministic for a given ``seed``."""
+    if not 0.0 <= other <= 1.0:
+        raise ValueError("the share of other files must be between 0 and 1")
+    if any(weight < 0 for weight in weights.values()):
+        raise ValueError("source weights must be 0 or more")
+    rng = random.Random(seed)
+    lines: list[str] = []
+    counts: dict[str, int] = {}
+    with (source / "train.jsonl").open(encoding="utf-8") as handle:
+        for line in handle:
+            name = json.loads(line)["path"].split("/")[0]
+            weight = weights.get(name)
+            if weight is None:
+                weight = 1 if rng.random() < other else 0
+            counts[name] = counts.get(name, 0) + weight
+            lines.extend([line] * weight)
+    if not lines:
+        raise ValueError(f"{source}: the mix keeps no training file")
+    rng.shuffle(lines)
+    out.mkdir(parents=True, exist_ok=True)
+    (out / "train.jsonl").write_text("".join(lines), encoding="utf-8")
+    shutil.copyfile(source / "heldout.jsonl", out / "heldout.jsonl")
+    recipe = {"source": str(source), "weights": weights, "other_share": other, "seed": seed,
+              "train_rows": len(lines), "rows_by_source": dict(sorted(counts.items()))}
+    (out / "mix.json").write_text(json.dumps(recipe, indent=1) + "\n", encoding="utf-8")
+    return recipe
+
+
+def _weight(text: str) -> tuple[str, int]:
+    name, _, count = text.partition("=")
+    if not name or not count.isdigit():
+        raise argparse.ArgumentTypeError(f"expected SOURCE=COUNT (e.g. cpython=2), not {text!r}")
+    return name, int(count)
+
+
 def main(argv: list[str] | None = None) -> int:
-    parser = argparse.ArgumentParser(description="Build the training corpus (stdlib + downloaded wheels).")
+    parser = argparse.ArgumentParser(
+        description="Build the training corpus (stdlib + downloaded wheels), or re-weight a built one (--mix).")
     parser.add_argument("--wheels", type=Path, help="folder of .whl files fetched with `pip download`")
     parser.add_argument("--out", type=Path, required=True)
     parser.add_argument("--heldout-percent", type=int, default=3)
+    parser.add_argument("--mix", type=Path, metavar="CORPUS", help="re-weight this corpus folder instead of building one")
+    parser.add_argument("--weight", type=_weight, action="append", default=[], metavar="SOURCE=COUNT",
+                        help="with --mix: repeat each training file of SOURCE COUNT times (0 drops it)")
+    parser.add_argument("--other", type=float, default=0.0, metavar="P",
+                        help="with --mix: keep each file of an unweighted source with probability P")
     args = parser.parse_args(argv)
+    if args.mix:
+        recipe = mix_corpus(args.mix, args.out, dict(args.weight), args.other)
+        print(json.dumps({k: v for k, v in recipe.items() if k != "rows_by_source"}, indent=2))
+        return 0
     manifest = write_corpus(build_corpus(args.wheels, args.heldout_percent), args.out)
     print(json.dumps({k: v for k, v in manifest.items() if k != "sources"}, indent=2))
     return 0
