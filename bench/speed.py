@@ -14,12 +14,13 @@ from __future__ import annotations
 import json
 import subprocess
 import sys
+import time
 from pathlib import Path
 from typing import Any
 
 from bench.context import ROOT, BenchContext, peak_rss_mib
 from bench.fillers import EngineFiller, Job, time_engine_fill
-from bench.functions import DATA_DIR, HEADLINE_CONVENTION, load_cases, make_task, select_holes
+from bench.functions import DATA_DIR, HEADLINE_CONVENTION, FunctionCase, load_cases, make_task, select_holes
 from bench.metrics import latency_summary, mean
 from unmask.model.api import FillRequest, HoleSpec
 
@@ -99,32 +100,48 @@ def span_latency(ctx: BenchContext, repeats: int) -> dict[str, Any]:
     return {"rows": rows, "ratios": ratios, "contexts": repeats}
 
 
-def synthetic_file(lines: int, ctx: BenchContext) -> str:
-    """A valid Python file of exactly ``lines`` lines: the dataset's functions repeated (renamed per copy)."""
+def _renamed(case: FunctionCase, copy: int) -> list[str]:
+    return case.code.replace(f"def {case.name}(", f"def {case.name}_{copy}(").rstrip("\n").split("\n") + ["", ""]
+
+
+def synthetic_file(lines: int, ctx: BenchContext, core_cases: int = 2) -> tuple[str, int, int]:
+    """A valid Python file of about ``lines`` lines (whole functions): a fixed *core* of ``core_cases`` of the
+    dataset's functions in the middle, and renamed copies of the others before and after it. The lines next to
+    the core are the same whatever the size, so a hole in the core sees the same window of code in every file
+    and only the file's length changes. Returns (text, first core line, end core line), 0-based."""
     cases = load_cases(ctx.options.functions_dir or DATA_DIR)
-    out: list[str] = []
-    copy = 0
-    while len(out) < lines:
-        for case in cases:
-            renamed = case.code.replace(f"def {case.name}(", f"def {case.name}_{copy}(")
-            out.extend(renamed.rstrip("\n").split("\n") + ["", ""])
-            if len(out) >= lines:
+    core = [line for case in cases[:core_cases] for line in _renamed(case, 0)]
+    padding = cases[core_cases:] or cases
+    half = max(0, (lines - len(core)) // 2)
+    before: list[str] = []
+    copy = 1
+    while len(before) < half:  # grows away from the core: the functions nearest to it are the same in every size
+        for case in padding:
+            before[:0] = _renamed(case, copy)
+            if len(before) >= half:
                 break
         copy += 1
-    return "\n".join(out[:lines]) + "\n"
+    after: list[str] = []
+    while len(before) + len(core) + len(after) < lines:
+        for case in padding:
+            after.extend(_renamed(case, copy))
+            if len(before) + len(core) + len(after) >= lines:
+                break
+        copy += 1
+    text = "\n".join(before + core + after).rstrip("\n") + "\n"
+    return text, len(before), len(before) + len(core)
 
 
-def _middle_holes(text: str, count: int) -> list[tuple[str, str]]:
-    """(prefix, suffix) around ``count`` different non-blank indented lines near the middle of ``text``; each
+def _core_holes(text: str, start: int, end: int, count: int) -> list[tuple[str, str]]:
+    """(prefix, suffix) around ``count`` different non-blank indented lines of lines ``start``..``end``; each
     removes a different line, so no two requests share a text (no parse cache hits between repeats)."""
     lines = text.split("\n")
-    middle = len(lines) // 2
     picked: list[tuple[str, str]] = []
-    for index in list(range(middle, len(lines))) + list(range(middle - 1, 0, -1)):
+    for index in range(start, end):
         line = lines[index]
         if line.startswith("    ") and line.strip() and not line.strip().startswith(('"', "#")):
-            start = sum(len(x) + 1 for x in lines[:index])
-            picked.append((text[:start], text[start + len(line) :]))
+            offset = sum(len(x) + 1 for x in lines[:index])
+            picked.append((text[:offset], text[offset + len(line) :]))
             if len(picked) == count:
                 break
     return picked
@@ -145,8 +162,8 @@ def file_latency(ctx: BenchContext, repeats: int) -> dict[str, Any]:
         engines[None] = ctx.engine()
     with ctx.progress("speed: file length", 2 * len(sizes) * len(engines) * repeats) as update:
         for lines in sizes:
-            text = synthetic_file(lines, ctx)
-            holes = _middle_holes(text, repeats)
+            text, core_start, core_end = synthetic_file(lines, ctx)
+            holes = _core_holes(text, core_start, core_end, repeats)
             for cache, engine in engines.items():
                 filler = EngineFiller(engine)
                 filler.fill_one(Job(*holes[0], options={"mode": "diffusion"}))  # warm-up
@@ -155,13 +172,14 @@ def file_latency(ctx: BenchContext, repeats: int) -> dict[str, Any]:
                     seconds, _ = time_engine_fill(engine, FillRequest.single(prefix, suffix, HoleSpec(length_tokens=16), mode="diffusion"))
                     engine_s.append(seconds)
                     update()
-                    answer = filler.fill_one(Job(prefix, suffix, options={"mode": "diffusion"}))
-                    full_s.append(answer.elapsed_ms / 1000)
+                    started = time.perf_counter()  # plan (parse, indentation) + fill + validate, as the server does
+                    filler.fill_one(Job(prefix, suffix, options={"mode": "diffusion"}))
+                    full_s.append(time.perf_counter() - started)
                     update()
                 engine_row = latency_summary(engine_s)
                 full_row = latency_summary(full_s)
                 rows.append({
-                    "lines": lines, "chars": len(text), "cache": cache or "default",
+                    "lines": lines, "actual_lines": text.count("\n"), "chars": len(text), "cache": cache or "default",
                     "engine_p50_ms": engine_row["p50_ms"], "engine_p95_ms": engine_row["p95_ms"],
                     "fill_p50_ms": full_row["p50_ms"], "fill_p95_ms": full_row["p95_ms"], "n": len(holes),
                 })

@@ -168,3 +168,14 @@ def test_an_inline_loop_is_a_named_piece_written_four_times_in_a_row() -> None:
     assert inline_loop('print("----------------")\nrow = [0, 0, 0, 0, 0, 0]') is None
     assert inline_loop("        if left < right:\n            left += 1") is None
     assert inline_loop("") is None
+
+
+def test_detect_indent_reads_a_sample_of_a_long_file() -> None:
+    from unmask.grammar.indent import INDENT_SAMPLE_CHARS
+
+    two = "def f():\n  return 1\n\n" * (INDENT_SAMPLE_CHARS // 20)
+    four = "def g():\n    return 1\n\n" * 10_000
+    assert len(two) >= INDENT_SAMPLE_CHARS
+    # the style is read from the start of the file; what lies beyond the sample does not outvote it
+    assert detect_indent(two + four).unit == "  "
+    assert detect_indent(four + two).unit == "    "
