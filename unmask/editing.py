@@ -360,8 +360,12 @@ class PlanValidator:
             # A document cut at a cursor is usually broken *because* of the cut ("if :", "x = "), so comparing
             # with it would accept fills that leave it broken. Compare with the best placeholder instead: if
             # some stand-in makes the document parse, the fill must make it parse too.
-            best = min(self._placeholder_errors(p) for p in self.PLACEHOLDERS)
-            self.checker.base_errors = min(self.checker.base_errors, best)
+            best = self.checker.base_errors
+            for placeholder in self.PLACEHOLDERS:
+                if best == 0:
+                    break  # nothing does better than no error: each stand-in is a reparse of the whole file
+                best = min(best, self._placeholder_errors(placeholder))
+            self.checker.base_errors = best
             if plan.language == "python":
                 # tree-sitter-python tolerates bad indentation; Python's own parser does not: when some stand-in
                 # (at some indentation, a simple statement or a block opener) compiles, a fill must compile too
