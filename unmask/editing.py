@@ -354,6 +354,9 @@ class PlanValidator:
         self.document = document
         self.module_names: frozenset[str] | None = None  # read on first use
         self._names_read = False
+        # the engine judges each candidate as it decodes and the editing layer again when it chooses: the same
+        # fills are one reparse of the whole document, not two (the verdict depends only on the fills)
+        self._verdicts: dict[tuple[str, ...], Verdict] = {}
         # a regenerated selection that already repeated itself may keep doing so (see ``_loops``): judged once
         self.looped_before = tuple(inline_loop(original) is not None for original in plan.originals)
         if all(start == end for start, end in plan.spans):
@@ -420,6 +423,12 @@ class PlanValidator:
         """Whether ``fills`` leave the document valid; each is judged as it will be written, with the line break
         :func:`end_lines` gives a fill in front of a line of code (the engine's own ranking calls this too)."""
         fills = end_lines(self.plan, fills)
+        known = self._verdicts.get(fills)
+        if known is None:
+            known = self._verdicts[fills] = self._check(fills)
+        return known
+
+    def _check(self, fills: tuple[str, ...]) -> Verdict:
         verdict = self.checker.check([place_fill(self.plan, i, fill) for i, fill in enumerate(fills)])
         if verdict.ok and self.python_ast and not self._compiles(fills):
             return Verdict(False, NOT_COMPILING)
