@@ -14,7 +14,9 @@ from unmask.editing import (
     distinct_candidates,
     edits_for,
     enclosing_kinds,
+    end_lines,
     fill_document,
+    place_fill,
     plan_cursor,
     plan_enclosing,
     plan_holes,
@@ -410,3 +412,72 @@ def test_a_fill_stops_before_a_line_that_repeats_the_one_above_it() -> None:
     # different lines, or a line repeated apart from the lines around it, are kept
     kept = "total = 0\nfor x in n:\n    total += x\nfor x in range(n):\n    total += x\nreturn total"
     assert choose_candidate(_result(kept), validator_for(plan), None)[1] == (kept,)
+
+
+MODULE = '''"""A module."""
+import os
+
+LIMIT = 10
+
+
+@staticmethod
+def first(items):
+    for item in items:
+        if item:
+            return item
+    return None
+
+
+class Box:
+    """Holds a value."""
+
+    def __init__(self, value):
+        self.value = (value,
+                      LIMIT)
+
+    def get(self):
+        return self.value
+
+
+def last(items):
+    text = """many
+lines"""
+    return items[-1] if items else text
+'''
+
+#: fills that stay inside their statement, and fills that try to reach past it: open brackets and strings, a
+#: trailing backslash, a block opener with nothing under it, a dedent to column 0, a stray closer
+REGION_FILLS = (
+    "x = 1", "    x = 1", "        x = 1", "return", "pass", "if x:", "    if x:", "else:", "def g():", "x = (", "x = [1,",
+    's = """', "s = '''", 'x = "', "x = 1 \\", ")", "]", "}", "x = 1\ndef h():\n    pass", "\ny = 2", "@dec",
+    "class C:", "x = 1\n    y = 2", "    return item\n", "# note", "lambda:", "x = f(", "x = {", "'''", "\\",
+)
+
+
+def test_a_fill_judged_on_its_own_statements_gets_the_verdict_the_whole_file_gives() -> None:
+    # the validator parses only the top-level statements holding the hole when the file is clean: every fill,
+    # including those that open a string or a bracket and would spill into the statements after it, must get
+    # exactly the verdict a reparse of the whole file gives
+    offsets = [MODULE.index(mark) for mark in ("for item", "return None", "self.value =", "LIMIT)", "return self",
+                                               "lines\"\"\"", "return items", "if item:")]
+    offsets += [MODULE.index("\n", offset) for offset in offsets]  # and at the ends of those lines
+    checked = 0
+    for offset in offsets:
+        plan = plan_cursor(MODULE, "python", offset)
+        validator = validator_for(plan)
+        assert validator is not None and validator.region_checker is not None
+        for fill in REGION_FILLS:
+            verdict = validator.check([fill])
+            whole = validator.checker.check([place_fill(plan, 0, end_lines(plan, [fill])[0])])
+            if validator.python_ast and whole.ok and verdict.reason == "the fill does not compile (Python's parser rejects it)":
+                continue  # the compile check comes after the syntax check and reads the region either way
+            assert verdict.ok == whole.ok, (offset, fill, verdict, whole)
+            checked += 1
+    assert checked > 300
+
+
+def test_a_file_with_a_syntax_error_is_judged_whole() -> None:
+    broken = MODULE.replace("    return None\n", "    y = 1\n    \n    return None\n") + "\ndef broken(:\n    pass\n"
+    validator = validator_for(plan_cursor(broken, "python", broken.index("    \n    return None") + 4))
+    assert validator is not None and validator.region_checker is None
+    assert validator.check(["x = 1"]).ok and not validator.check(["x = ("]).ok

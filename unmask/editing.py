@@ -377,6 +377,22 @@ class PlanValidator:
             # a span with text (a hole marker, a selection): when the code compiled with it, a fill must keep
             # it compiling; a body that ends up empty or mis-indented is invisible to tree-sitter
             self.python_ast = self._compiles(plan.originals)
+        self.region_checker = self._region_checker()
+
+    def _region_checker(self) -> FillChecker | None:
+        """A checker that parses only the top-level statements holding the spans, so judging a fill in a
+        10k-line file costs what it costs in a short one. Only for Python, and only when the document (or a
+        stand-in for its holes) parses without error: then its statements meet at column 0 with nothing open,
+        so a fill whose region parses cleanly on its own leaves every other statement parsing as before and the
+        whole file error-free; any other fill is judged on the whole file (see ``_check``)."""
+        first, last = self.region
+        if self.plan.language != "python" or self.checker.base_errors or (first, last) == (0, len(self.plan.text)):
+            return None
+        region = parse_document(self.plan.text[first:last], self.plan.language)
+        spans = [(start - first, end - first) for start, end in self.plan.spans]
+        checker = FillChecker(region, spans, self.plan.keep_kinds)
+        checker.base_errors = 0  # a clean region or nothing: a cut region may err where a stand-in did not
+        return checker
 
     def _placeholder_errors(self, placeholder: str) -> int:
         whole = end_lines(self.plan, [placeholder] * len(self.plan.spans))
@@ -429,7 +445,10 @@ class PlanValidator:
         return known
 
     def _check(self, fills: tuple[str, ...]) -> Verdict:
-        verdict = self.checker.check([place_fill(self.plan, i, fill) for i, fill in enumerate(fills)])
+        placed = [place_fill(self.plan, i, fill) for i, fill in enumerate(fills)]
+        verdict = self.region_checker.check(placed) if self.region_checker is not None else None
+        if verdict is None or not verdict.ok:
+            verdict = self.checker.check(placed)  # the whole file: the exact verdict and the line of the error
         if verdict.ok and self.python_ast and not self._compiles(fills):
             return Verdict(False, NOT_COMPILING)
         if verdict.ok and any(self._loops(i, fill) for i, fill in enumerate(fills)):
