@@ -7,6 +7,7 @@ from pathlib import Path
 import pytest
 from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
+from tree_sitter import Node
 
 from unmask.grammar.document import Document, parse_document
 from unmask.grammar.spans import snap_range
@@ -109,3 +110,41 @@ def test_hidden_missing_token_counts_as_an_error() -> None:
     assert count_errors(parse_document("x = 1pass\n", "python").root) == 1
     assert not checker.check(["pass"]).ok
     assert checker.check([" + 2"]).ok
+
+
+def _shape(node: Node) -> list[tuple[object, ...]]:
+    """Every node of a tree with its byte range and points, in order."""
+    out: list[tuple[object, ...]] = []
+    stack = [node]
+    while stack:
+        current = stack.pop()
+        out.append((current.type, current.start_byte, current.end_byte, current.start_point, current.end_point))
+        stack.extend(reversed(current.children))
+    return out
+
+
+@settings(max_examples=40, deadline=None, suppress_health_check=[HealthCheck.too_slow])
+@given(
+    where=st.floats(0, 1),
+    cut=st.integers(0, 400),
+    insert=st.text(alphabet="ab (){}:\n\t'\"#é😀=", max_size=40),
+    language=st.sampled_from(["python", "javascript"]),
+)
+def test_a_long_text_parsed_from_the_last_snapshot_gets_the_tree_of_a_fresh_parse(
+    where: float, cut: int, insert: str, language: str
+) -> None:
+    from unmask.grammar import document as documents
+    from unmask.grammar.languages import parser_for
+
+    base = stdlib_text("textwrap.py") + "\nMARK = 'déjà vu 😀'\n" * 3
+    if language == "javascript":
+        base = "\n".join(f"function f{i}(a) {{ return a + {i}; /* é */ }}" for i in range(600)) + "\n"
+    assert len(base.encode()) >= documents.INCREMENTAL_MIN_BYTES
+    assert _shape(parse_document(base, language).root) == _shape(parser_for(language).parse(base.encode()).root_node)
+    start = int(where * len(base))
+    text = base[:start] + insert + base[start + cut :]
+    source = text.encode("utf-8", "surrogatepass")
+    tree = documents._reparse(source, parse_document(base, language).spec)
+    assert tree is not None  # one short edit leaves most of the text as it was: the snapshot is reused
+    assert _shape(tree.root_node) == _shape(parser_for(language).parse(source).root_node)
+    assert _shape(parse_document(text, language).root) == _shape(tree.root_node)
