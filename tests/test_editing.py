@@ -8,6 +8,7 @@ import pytest
 
 from unmask.editing import (
     LOOPING,
+    NOT_COMPILING,
     TextEdit,
     apply_edits,
     choose_candidate,
@@ -458,8 +459,8 @@ def test_a_fill_judged_on_its_own_statements_gets_the_verdict_the_whole_file_giv
     # the validator parses only the top-level statements holding the hole when the file is clean: every fill,
     # including those that open a string or a bracket and would spill into the statements after it, must get
     # exactly the verdict a reparse of the whole file gives
-    offsets = [MODULE.index(mark) for mark in ("for item", "return None", "self.value =", "LIMIT)", "return self",
-                                               "lines\"\"\"", "return items", "if item:")]
+    marks = ("for item", "return None", "self.value =", "LIMIT)", "return self", 'lines"""', "return items", "if item:")
+    offsets = [MODULE.index(mark) for mark in marks]
     offsets += [MODULE.index("\n", offset) for offset in offsets]  # and at the ends of those lines
     checked = 0
     for offset in offsets:
@@ -469,7 +470,7 @@ def test_a_fill_judged_on_its_own_statements_gets_the_verdict_the_whole_file_giv
         for fill in REGION_FILLS:
             verdict = validator.check([fill])
             whole = validator.checker.check([place_fill(plan, 0, end_lines(plan, [fill])[0])])
-            if validator.python_ast and whole.ok and verdict.reason == "the fill does not compile (Python's parser rejects it)":
+            if validator.python_ast and whole.ok and verdict.reason == NOT_COMPILING:
                 continue  # the compile check comes after the syntax check and reads the region either way
             assert verdict.ok == whole.ok, (offset, fill, verdict, whole)
             checked += 1

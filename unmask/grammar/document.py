@@ -75,7 +75,9 @@ def _reparse(source: bytes, spec: LanguageSpec) -> Tree | None:
     """``source`` parsed from the tree of the latest cached snapshot of the same language, as one edit; None
     when there is none or the two share less than half of ``source``."""
     with _CACHE_LOCK:
-        base = next((doc for doc in reversed(_CACHE.values()) if doc.spec.name == spec.name), None)
+        # the latest of a similar length: a validator's small parse of one region must not hide the file
+        similar = (doc for doc in reversed(_CACHE.values()) if 2 * len(doc.source) >= len(source))
+        base = next((doc for doc in similar if doc.spec.name == spec.name), None)
     if base is None:
         return None
     old = base.source
