@@ -13,7 +13,8 @@ from dataclasses import dataclass, field
 from pathlib import Path
 
 from unmask.editing import TextEdit, apply_edits
-from unmask.grammar.document import parse_document
+from unmask.grammar.languages import parser_for
+from unmask.grammar.positions import encode
 from unmask.grammar.validate import count_errors
 from unmask.refactor.files import SourceFile
 from unmask.refactor.filling import SiteResult
@@ -49,7 +50,8 @@ class SiteState:
 
 def parses(text: str, language: str) -> bool:
     """True when ``text`` parses without any ERROR or MISSING node (a fresh parse, no reuse)."""
-    return count_errors(parse_document(text, language).root) == 0
+    # the gate before a write parses from scratch: no snapshot of :func:`parse_document` is reused
+    return count_errors(parser_for(language).parse(encode(text)).root_node) == 0
 
 
 @dataclass
