@@ -125,13 +125,13 @@ def _shape(node: Node) -> list[tuple[object, ...]]:
 
 @settings(max_examples=40, deadline=None, suppress_health_check=[HealthCheck.too_slow])
 @given(
-    where=st.floats(0, 1),
+    where=st.integers(0, 10_000),  # floats would trip over torch's flush-denormal mode set by other tests
     cut=st.integers(0, 400),
     insert=st.text(alphabet="ab (){}:\n\t'\"#é😀=", max_size=40),
     language=st.sampled_from(["python", "javascript"]),
 )
 def test_a_long_text_parsed_from_the_last_snapshot_gets_the_tree_of_a_fresh_parse(
-    where: float, cut: int, insert: str, language: str
+    where: int, cut: int, insert: str, language: str
 ) -> None:
     from unmask.grammar import document as documents
     from unmask.grammar.languages import parser_for
@@ -142,7 +142,7 @@ def test_a_long_text_parsed_from_the_last_snapshot_gets_the_tree_of_a_fresh_pars
     assert len(base.encode()) >= documents.INCREMENTAL_MIN_BYTES
     assert _shape(parse_document(base, language).root) == _shape(parser_for(language).parse(base.encode()).root_node)
     parse_document("x = 1\n" if language == "python" else "x = 1;\n", language)  # a validator's small region parse
-    start = int(where * len(base))
+    start = where * len(base) // 10_000
     text = base[:start] + insert + base[start + cut :]
     source = text.encode("utf-8", "surrogatepass")
     tree = documents._reparse(source, parse_document(base, language).spec)
