@@ -12,7 +12,7 @@ from threading import Lock
 from tree_sitter import Node, Tree
 
 from unmask.grammar.languages import LanguageSpec, get_language, parser_for
-from unmask.grammar.positions import TextIndex, encode
+from unmask.grammar.positions import TextIndex, encode, point_of_byte
 
 
 @dataclass(frozen=True, eq=False)
@@ -87,34 +87,32 @@ def _reparse(source: bytes, spec: LanguageSpec) -> Tree | None:
         return None
     old_end, new_end = len(old) - suffix, len(source) - suffix
     tree = base.tree.copy()
-    tree.edit(prefix, old_end, new_end, _point(old, prefix), _point(old, old_end), _point(source, new_end))
+    points = point_of_byte(old, prefix), point_of_byte(old, old_end), point_of_byte(source, new_end)
+    tree.edit(prefix, old_end, new_end, *points)
     return parser_for(spec.name).parse(source, old_tree=tree)
 
 
-def _point(source: bytes, byte: int) -> tuple[int, int]:
-    """Tree-sitter's ``(row, byte column)`` of ``byte`` (only ``\\n`` breaks a row)."""
-    return source.count(b"\n", 0, byte), byte - (source.rfind(b"\n", 0, byte) + 1)
-
-
 def _common_prefix(a: bytes, b: bytes) -> int:
-    """Length of the longest common prefix; each comparison reads only the part not yet known equal, so the
-    bisection reads each byte about twice."""
-    low, high = 0, min(len(a), len(b))
-    while low < high:
-        middle = (low + high + 1) // 2
-        if a[low:middle] == b[low:middle]:
-            low = middle
-        else:
-            high = middle - 1
-    return low
+    """Length of the longest common prefix (see :func:`_common_run`)."""
+    return _common_run(a, b, min(len(a), len(b)), from_end=False)
 
 
 def _common_suffix(a: bytes, b: bytes, limit: int) -> int:
     """Length of the longest common suffix, at most ``limit``."""
+    return _common_run(a, b, limit, from_end=True)
+
+
+def _common_run(a: bytes, b: bytes, limit: int, *, from_end: bool) -> int:
+    """How many bytes (at most ``limit``) ``a`` and ``b`` share at their start, or at their end; a bisection
+    whose comparisons read only the part not yet known equal, so each byte is read about twice."""
     low, high = 0, limit
     while low < high:
         middle = (low + high + 1) // 2
-        if a[len(a) - middle : len(a) - low] == b[len(b) - middle : len(b) - low]:
+        if from_end:
+            same = a[len(a) - middle : len(a) - low] == b[len(b) - middle : len(b) - low]
+        else:
+            same = a[low:middle] == b[low:middle]
+        if same:
             low = middle
         else:
             high = middle - 1

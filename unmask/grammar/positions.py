@@ -34,6 +34,12 @@ def utf16_length(text: str) -> int:
     return len(text) + sum(1 for ch in text if ord(ch) > 0xFFFF)
 
 
+def point_of_byte(source: bytes, byte: int) -> tuple[int, int]:
+    """Tree-sitter point ``(row, byte column)`` of ``byte``; tree-sitter counts only ``\\n`` as a break. Needs
+    only the bytes: a text being parsed has no :class:`TextIndex` yet."""
+    return source.count(b"\n", 0, byte), byte - (source.rfind(b"\n", 0, byte) + 1)
+
+
 class TextIndex:
     """Line table of one text snapshot; converts char offsets <-> bytes <-> LSP positions.
 
@@ -116,9 +122,8 @@ class TextIndex:
         return start + len(head.decode("utf-8", "ignore"))
 
     def point_of_byte(self, byte: int, source: bytes) -> tuple[int, int]:
-        """Tree-sitter point ``(row, byte column)`` of ``byte``; tree-sitter counts only ``\\n`` as a break."""
-        row = source.count(b"\n", 0, byte)
-        return row, byte - (source.rfind(b"\n", 0, byte) + 1)
+        """Tree-sitter point ``(row, byte column)`` of ``byte`` (see :func:`point_of_byte`)."""
+        return point_of_byte(source, byte)
 
     # -- LSP positions ---------------------------------------------------------------------------------------
 

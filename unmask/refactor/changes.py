@@ -49,8 +49,8 @@ class SiteState:
 
 
 def parses(text: str, language: str) -> bool:
-    """True when ``text`` parses without any ERROR or MISSING node (a fresh parse, no reuse)."""
-    # the gate before a write parses from scratch: no snapshot of :func:`parse_document` is reused
+    """True when ``text`` parses without any ERROR or MISSING node: the gate before a write, so a fresh parse
+    (no snapshot of :func:`~unmask.grammar.document.parse_document` reused)."""
     return count_errors(parser_for(language).parse(encode(text)).root_node) == 0
 
 
