@@ -310,3 +310,22 @@ def test_a_continuation_that_loops_on_a_short_unit_stops(tiny_model_dir: Path) -
     result = next(e for e in ar_fill(Scripted(), codec, request) if not isinstance(e, Step))
     assert result.best.fills[0].startswith("list(list(")
     assert len(result.best.tokens[0]) == LOOP_REPEATS * len(unit) < 96  # stopped at the loop, not the budget
+
+
+def test_train_command_resumes_a_run_with_its_own_sizes(tmp_path: Path, texts: list[str]) -> None:
+    from unmask.cli import main
+
+    corpus = tmp_path / "corpus"
+    corpus.mkdir()
+    for split, rows in (("train", texts[:4]), ("heldout", texts[4:])):
+        with (corpus / f"{split}.jsonl").open("w") as handle:
+            for i, text in enumerate(rows):
+                handle.write(json.dumps({"path": f"{split}{i}.py", "text": text}) + "\n")
+    run = tmp_path / "run"
+    sizes = ["--d-model", "48", "--layers", "1", "--heads", "3", "--ffn", "64", "--seq-len", "96"]
+    assert main(["train", "--corpus", str(corpus), "--run", str(run), "--steps", "1", *sizes]) == 0
+    # no sizes given: a resumed run must rebuild the 48-wide model it saved, not the 256-wide default
+    assert main(["train", "--corpus", str(corpus), "--run", str(run), "--resume", "--steps", "1", "--seq-len", "96",
+                 "--export", str(tmp_path / "out")]) == 0
+    assert load_engine(tmp_path / "out").describe()["trained_steps"] == 2
+    assert json.loads((tmp_path / "out" / "config.json").read_text())["d_model"] == 48

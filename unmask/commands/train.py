@@ -7,6 +7,11 @@ From scratch (the recipe of the shipped model; see docs/model.md):
 Resume the same run later (optimizer state and step are kept):
   unmask train --run ~/.cache/unmask/runs/main --resume --minutes 60 --export ./my-model
 
+Grow a trained model (wider, more SwiGLU units, more blocks; it starts out computing exactly what it did) and
+train on from it (how the shipped model went from 256 to 320 wide):
+  python -m unmask.model.grow unmask/model/weights ~/grown --d-model 320 --ffn 864
+  unmask train --adapt ~/grown --corpus CORPUS --run ~/.cache/unmask/runs/grown --lr 2.5e-4 --total-steps 3400
+
 Adapt the shipped model to a repository (minutes on a CPU), then use it:
   unmask train --adapt --repo ~/src/myproject --minutes 10 --export ~/.cache/unmask/myproject
   unmask serve   # with the setting modelPath = ~/.cache/unmask/myproject
@@ -42,7 +47,7 @@ def add_arguments(parser: argparse.ArgumentParser) -> None:
     run.add_argument("--export", type=Path, help="write the Hugging Face model folder here when done")
     run.add_argument("--lr", type=float, help="peak learning rate (default 1e-3; adapt 3e-4); the schedule decays to lr/10")
     run.add_argument("--eval-every", type=int, help="held-out evaluation every N steps (default 250; adapt 50)")
-    size = parser.add_argument_group("model size (from scratch only)")
+    size = parser.add_argument_group("model size (from scratch only; --resume and --adapt keep the model's own)")
     size.add_argument("--d-model", type=int, default=256)
     size.add_argument("--layers", type=int, default=6)
     size.add_argument("--heads", type=int, default=4)
@@ -86,6 +91,11 @@ def run(args: argparse.Namespace) -> int:
     tokenizer_path: Path | None = None
     net = NetConfig(d_model=args.d_model, n_layers=args.layers, n_heads=args.heads, ffn_hidden=args.ffn)
     cfg = TrainConfig(seq_len=args.seq_len)
+    saved = run_dir / "config.json"
+    if args.resume and not args.adapt and saved.exists():  # the run's own sizes, not the --d-model defaults
+        import json
+
+        net = NetConfig.from_dict(json.loads(saved.read_text(encoding="utf-8"))["net"])
     if args.adapt:
         init_from = SHIPPED_WEIGHTS if args.adapt == "shipped" else Path(args.adapt)
         try:
