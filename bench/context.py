@@ -61,12 +61,15 @@ class BenchContext:
 
                 torch.set_num_threads(self.options.threads)
 
-    def engine(self, cache: str | None = None) -> Engine:
-        """The engine under test; ``cache`` ("block" | "dual" | "none") loads a variant with that context cache.
-        Raises TypeError/ValueError from backends that take no such option (callers skip those rows)."""
-        key = cache or "default"
+    def engine(self, cache: str | None = None, *, compiled: bool = False) -> Engine:
+        """The engine under test; ``cache`` ("block" | "dual" | "none") loads a variant with that context cache,
+        ``compiled`` one with its steps compiled (``compile="on"``). Raises TypeError/ValueError from backends that
+        take no such option (callers skip those rows)."""
+        key = "compiled" if compiled else cache or "default"
         if key not in self._engines:
             extra: dict[str, object] = {} if cache is None else {"cache": cache}
+            if compiled:
+                extra["compile"] = "on"
             started = time.perf_counter()
             self._engines[key] = load_engine(self.options.model, backend=self.options.backend, **extra)
             self.load_s[key] = time.perf_counter() - started

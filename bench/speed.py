@@ -53,11 +53,11 @@ def _tokens_of(result: Any) -> int:
     return sum(len(tokens) for tokens in best.tokens) if best.tokens else 0
 
 
-def span_latency(ctx: BenchContext, repeats: int) -> dict[str, Any]:
-    engine = ctx.engine()
+def span_latency(ctx: BenchContext, repeats: int, engine: Any = None, label: str = "span length") -> dict[str, Any]:
+    engine = engine or ctx.engine()
     contexts = _contexts(ctx, repeats)
     rows: list[dict[str, Any]] = []
-    with ctx.progress("speed: span length", 2 * len(SPAN_TOKENS) * repeats + 1) as update:
+    with ctx.progress(f"speed: {label}", 2 * len(SPAN_TOKENS) * repeats + 1) as update:
         # warm-up: the first call pays for lazy initialisation (thread pools, allocator)
         prefix, suffix, _ = contexts[SPAN_TOKENS[0]][0]
         time_engine_fill(engine, FillRequest.single(prefix, suffix, HoleSpec(length_tokens=8), mode="diffusion"))
@@ -209,7 +209,22 @@ def speed_section(ctx: BenchContext) -> dict[str, Any]:
         "peak_rss_mib": peak_rss_mib(),
         "span_latency": spans,
         "file_latency": files,
+        "compiled": compiled_span_latency(ctx, repeats),
     }
+
+
+def compiled_span_latency(ctx: BenchContext, repeats: int) -> dict[str, Any]:
+    """The span rows again with the engine's steps compiled (``--backend-option compile=on``), where the backend
+    can: the load time includes compiling and warming up."""
+    try:
+        engine = ctx.engine(compiled=True)
+    except (TypeError, ValueError) as exc:
+        return {"skipped": f"the {ctx.options.backend} backend has no compile option ({exc})"}
+    state = engine.describe().get("compile")
+    if state != "on":
+        return {"skipped": f"compile {state or 'not supported'}"}
+    return {"load_s": round(ctx.load_s["compiled"], 3),
+            "span_latency": span_latency(ctx, repeats, engine, "span length, compiled")}
 
 
 def server_section(ctx: BenchContext, script: Path = SERVER_SCRIPT) -> dict[str, Any]:

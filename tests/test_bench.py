@@ -237,6 +237,7 @@ def test_bench_smoke_run_with_the_fake_engine(tiny_bench: Path) -> None:
     assert {row["mode"] for row in speed["span_latency"]["rows"]} == {"diffusion", "ar"}
     assert {row["lines"] for row in speed["file_latency"]["rows"]} == {100, 1000}
     assert speed["peak_rss_mib"] > 0
+    assert "no compile option" in speed["compiled"]["skipped"]  # the fake engine cannot compile
 
     report = (tiny_bench / "jsonl" / "docs" / "benchmarks.md").read_text(encoding="utf-8")
     for heading in ("# Benchmarks", "## Headline", "## Functional correctness", "## Diffusion vs AR",

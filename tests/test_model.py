@@ -3,6 +3,8 @@
 from __future__ import annotations
 
 import json
+import os
+import shutil
 from pathlib import Path
 from types import SimpleNamespace
 
@@ -329,3 +331,46 @@ def test_train_command_resumes_a_run_with_its_own_sizes(tmp_path: Path, texts: l
                  "--export", str(tmp_path / "out")]) == 0
     assert load_engine(tmp_path / "out").describe()["trained_steps"] == 2
     assert json.loads((tmp_path / "out" / "config.json").read_text())["d_model"] == 48
+
+
+def _fills(engine, request: FillRequest) -> tuple[object, ...]:  # type: ignore[no-untyped-def]
+    result = run_fill(engine, request)
+    return result.mode, result.forward_passes, tuple(c.fills for c in result.candidates)
+
+
+COMPILE_REQUESTS = (
+    FillRequest.single("def add(a, b):\n    total = ", "\n    return total\n\nprint(add(1, 2))\n"),  # several rows
+    FillRequest.single("def add(a, b):\n    return ", " + 1\n", HoleSpec(length_tokens=7)),  # one row
+    FillRequest.single("def f(a):\n    ", "\n\n", HoleSpec(max_tokens=9)),  # an append: AR
+)
+
+
+@pytest.mark.skipif(shutil.which(os.environ.get("CXX", "g++")) is None, reason="torch.compile needs a C++ compiler")
+def test_compiled_steps_fill_exactly_as_the_eager_ones(tiny_model_dir: Path) -> None:
+    from torch._dynamo.utils import counters
+
+    eager = load_engine(tiny_model_dir, dtype="float32")
+    graphs = counters["stats"]["unique_graphs"]
+    compiled = load_engine(tiny_model_dir, dtype="float32", compile="on")
+    assert "compile" not in eager.describe() and compiled.describe()["compile"] == "on"
+    assert counters["stats"]["unique_graphs"] >= graphs + 2  # the block step and the AR step were compiled
+    for request in COMPILE_REQUESTS:
+        assert _fills(compiled, request) == _fills(eager, request)
+    assert {_fills(compiled, request)[0] for request in COMPILE_REQUESTS} == {"diffusion", "ar"}
+
+
+def test_a_compiler_that_fails_leaves_a_working_eager_engine(tiny_model_dir: Path, monkeypatch: pytest.MonkeyPatch) -> None:
+    import torch._dynamo
+    import torch._inductor.config as inductor
+
+    torch._dynamo.reset()  # nothing compiled earlier in this process may be reused
+    monkeypatch.setattr(inductor, "fx_graph_cache", False)
+    monkeypatch.setattr(inductor.cpp, "cxx", ("/nonexistent/c++",))  # as on a machine without a C++ compiler
+    try:
+        engine = load_engine(tiny_model_dir, dtype="float32", compile="on")
+        assert str(engine.describe()["compile"]).startswith("failed: ")
+        eager = load_engine(tiny_model_dir, dtype="float32")
+        for request in COMPILE_REQUESTS:
+            assert _fills(engine, request) == _fills(eager, request)
+    finally:
+        torch._dynamo.reset()

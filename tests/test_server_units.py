@@ -36,6 +36,11 @@ def test_model_identity_decides_reloads() -> None:
     assert Settings(temperature=0.5).engine_key() == Settings().engine_key()
     assert Settings(model_path="/m").engine_key() != Settings().engine_key()
     assert Settings(backend="fake").engine_options()["steps"] == 4
+    # compiling is decided at load: turning it on reloads the model with the option
+    assert Settings(compile=True).engine_key() != Settings().engine_key()
+    assert Settings(compile=True).engine_options() == {"device": "cpu", "compile": "on"}
+    assert "compile" not in Settings().engine_options()
+    assert parse_settings({"compile": "yes"})[1] == ["compile: must be true or false (got 'yes'); using False"]
 
 
 def _pos(line: int, character: int) -> types.Position:

@@ -35,6 +35,7 @@ class Settings:
     model_path: str | None = None  # a model folder or URL; None = the shipped model
     backend: str = "auto"  # one of BACKEND_CHOICES; auto reads the model's config.json
     device: str = "cpu"  # torch device for local backends ("cpu", "cuda", "mps")
+    compile: bool = False  # compile the embedded model's steps at load (~20-50 s once, fills ~1.3-1.8x faster)
     steps: int | None = None  # most denoising steps per fill; None = engine default
     threshold: float | None = None  # confidence for parallel commits (0..1]; None = engine default
     temperature: float = 0.0  # sampling temperature; 0 = greedy (deterministic)
@@ -54,6 +55,7 @@ class Settings:
             self.model_path,
             self.backend,
             self.device,
+            self.compile,
             self.fake_step_delay,
             self.fake_steps,
             self.fake_text,
@@ -63,7 +65,7 @@ class Settings:
         """Keyword options for :func:`unmask.model.api.load_engine` besides path and backend."""
         if self.backend == "fake":
             return {"steps": self.fake_steps, "step_delay_s": self.fake_step_delay, "text": self.fake_text}
-        return {"device": self.device}
+        return {"device": self.device, **({"compile": "on"} if self.compile else {})}
 
     def request_options(self) -> dict[str, object]:
         """Keyword options every fill gets (passed through unmask.editing's plan_* functions)."""
@@ -94,6 +96,12 @@ def _int(low: int) -> Callable[[Any], int]:
         return value
 
     return check
+
+
+def _bool(value: Any) -> bool:
+    if not isinstance(value, bool):
+        raise ValueError("must be true or false")  # noqa: TRY004 - every checker raises ValueError
+    return value
 
 
 def _float(low: float, high: float) -> Callable[[Any], float]:
@@ -135,6 +143,7 @@ CHECKS: dict[str, Callable[[Any], Any]] = {
     "model_path": _optional(_string),
     "backend": _choice(BACKEND_CHOICES),
     "device": _string,
+    "compile": _bool,
     "steps": _optional(_int(1)),
     "threshold": _optional(_float(0.0, 1.0)),
     "temperature": _float(0.0, 10.0),

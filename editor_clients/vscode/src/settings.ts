@@ -10,6 +10,7 @@ export const SERVER_OPTION_KEYS = [
   'modelPath',
   'backend',
   'device',
+  'compile',
   'steps',
   'threshold',
   'temperature',

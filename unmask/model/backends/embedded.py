@@ -20,7 +20,7 @@ The context pointer (:mod:`unmask.model.pointer`) mixes a copy distribution over
 
 from __future__ import annotations
 
-from collections.abc import Sequence
+from collections.abc import Callable, Sequence
 from dataclasses import dataclass, replace
 from pathlib import Path
 from typing import Any
@@ -43,6 +43,33 @@ DEFAULT_BLOCK = 4
 CACHES = ("block", "dual", "none")
 #: room for new tokens an AR cache is allocated with (it doubles when full)
 GROWTH = 128
+
+
+def _block_step(model: UnmaskNet, ids: torch.Tensor, positions: torch.Tensor, mask: torch.Tensor | None,
+                past: list[ScatterSlot]) -> tuple[torch.Tensor, Any]:
+    """One denoising step of the block cache: the backbone over some positions against every cached one."""
+    return model.hidden(ids, positions, mask=mask, past=past)
+
+
+def _causal_step(model: UnmaskNet, ids: torch.Tensor, positions: torch.Tensor,
+                 past: list[CacheSlot]) -> tuple[torch.Tensor, Any]:
+    """One AR step: the new token against the preallocated cache."""
+    return model.hidden(ids, positions, causal=True, past=past)
+
+
+@dataclass
+class Steps:
+    """The forward calls a fill repeats once per step, shared by the denoiser and the AR path; ``compiled``
+    swaps them for ``torch.compile``d ones (see :func:`load`'s ``compile``). The first pass over a row runs
+    once per fill and stays eager."""
+
+    block: Callable[..., tuple[torch.Tensor, Any]] = _block_step
+    causal: Callable[..., tuple[torch.Tensor, Any]] = _causal_step
+
+    @staticmethod
+    def compiled() -> Steps:
+        # dynamic: the rows, positions and cache lengths of a step change from fill to fill
+        return Steps(torch.compile(_block_step, dynamic=True), torch.compile(_causal_step, dynamic=True))
 
 
 class EmbeddedCodec:
@@ -75,8 +102,9 @@ class EmbeddedCodec:
 
 class EmbeddedSession:
     def __init__(self, model: UnmaskNet, ids, key_mask, canvas, valid, cache: str, refresh_every: int,  # type: ignore[no-untyped-def]
-                 pointer: ContextPointer) -> None:
+                 pointer: ContextPointer, steps: Steps) -> None:
         self.model = model
+        self.steps = steps
         self.pointer = pointer
         self.memory: PointerMemory | None = None
         self.key_mask = key_mask  # (B, T)
@@ -205,22 +233,25 @@ class EmbeddedSession:
             slot.index = index
         mask = None if bool(self.key_mask.all()) else self.key_mask[:, None, None, :]
         computed = ids.gather(1, index)
-        hidden, _ = self.model.hidden(computed, index, mask=mask, past=self.kv)
+        hidden, _ = self.steps.block(self.model, computed, index, mask, self.kv)
         self.seen.scatter_(1, index, computed)
         column = torch.zeros((B, T), dtype=torch.long).scatter_(1, index, torch.arange(width).expand(B, width))
         return self._head(hidden[self.rows, column.gather(1, source)])
 
 
 class EmbeddedDenoiser:
-    def __init__(self, model: UnmaskNet, window: int, cache: str, refresh_every: int, pointer: ContextPointer) -> None:
+    def __init__(self, model: UnmaskNet, window: int, cache: str, refresh_every: int, pointer: ContextPointer,
+                 steps: Steps) -> None:
         self.model = model
+        self.steps = steps
         self.window = window
         self.cache = cache
         self.refresh_every = refresh_every
         self.pointer = pointer
 
     def session(self, ids, key_mask, canvas, valid):  # type: ignore[no-untyped-def]
-        return EmbeddedSession(self.model, ids, key_mask, canvas, valid, self.cache, self.refresh_every, self.pointer)
+        return EmbeddedSession(self.model, ids, key_mask, canvas, valid, self.cache, self.refresh_every, self.pointer,
+                               self.steps)
 
 
 @dataclass
@@ -234,8 +265,9 @@ class CausalState:
 
 
 class EmbeddedCausal:
-    def __init__(self, model: UnmaskNet, window: int, pointer: ContextPointer) -> None:
+    def __init__(self, model: UnmaskNet, window: int, pointer: ContextPointer, steps: Steps) -> None:
         self.model = model
+        self.steps = steps
         self.window = window
         self.pointer = pointer
 
@@ -274,7 +306,7 @@ class EmbeddedCausal:
                 room = min(self.model.config.max_position, 2 * slot.k.shape[2]) - slot.k.shape[2]
                 slot.k = torch.cat((slot.k, slot.k.new_empty(slot.k.shape[:2] + (room,) + slot.k.shape[3:])), 2)
                 slot.v = torch.cat((slot.v, slot.v.new_empty(slot.v.shape[:2] + (room,) + slot.v.shape[3:])), 2)
-        hidden, _ = self.model.hidden(torch.tensor([[token]]), torch.tensor([length]), causal=True, past=slots)
+        hidden, _ = self.steps.causal(self.model, torch.tensor([[token]]), torch.tensor([length]), slots)
         for slot in slots:
             slot.length += 1
         if state.memory is not None and token not in self.pointer.special_ids:
@@ -297,6 +329,7 @@ def load(
     pointer_weight: float = DEFAULT_WEIGHT,
     pointer_scale: float = DEFAULT_SCALE,
     ar_pointer_weight: float = 0.0,
+    compile: object = False,  # the user-facing option name: --backend-option compile=on
     **_: object,
 ) -> InfillEngine:
     folder = Path(path) if path else SHIPPED_WEIGHTS
@@ -346,12 +379,45 @@ def load(
         "block_size": int(block_size),
     }
     name = "unmask-embedded" if folder == SHIPPED_WEIGHTS else f"embedded:{folder.name}"
-    return InfillEngine(
+    steps = Steps()
+    engine = InfillEngine(
         name,
         codec,
-        EmbeddedDenoiser(model, window, cache, refresh_every, pointer),
-        EmbeddedCausal(model, window, ar_pointer),
+        EmbeddedDenoiser(model, window, cache, refresh_every, pointer, steps),
+        EmbeddedCausal(model, window, ar_pointer, steps),
         info,
         default_threshold=threshold,
         block_size=int(block_size),
     )
+    if str(compile).lower() in ("1", "true", "on", "yes"):
+        info["compile"] = warm_compiled(engine, steps)
+    return engine
+
+
+#: what the compiled steps are warmed up on: a short function with a hole in its body
+WARM_PREFIX = "def total(values, scale=1):\n    result = 0\n    for value in values:\n"
+WARM_SUFFIX = "\n    return result * scale\n\n\nprint(total([1, 2, 3]))\n"
+
+
+def warm_compiled(engine: InfillEngine, steps: Steps) -> str:
+    """Swap ``steps`` for compiled ones and compile them now, on fills shaped like real ones (several canvas rows
+    of different lengths, then one row, then an AR continuation), so no user request waits for a compiler.
+    Afterwards a step whose shapes need a new graph runs eagerly instead of recompiling. Returns ``"on"``, or
+    ``"failed: …"`` with the steps back to eager (no C++ compiler, an unsupported operation)."""
+    from unmask.model.api import FillRequest, HoleSpec
+
+    eager = Steps(steps.block, steps.causal)
+    compiled = Steps.compiled()
+    steps.block, steps.causal = compiled.block, compiled.causal
+    try:
+        torch.compiler.set_stance("default")
+        for hole, mode in ((HoleSpec(), "diffusion"), (HoleSpec(length_tokens=12), "diffusion"),
+                           (HoleSpec(max_tokens=12), "ar")):
+            for _ in engine.iter_fill(FillRequest.single(WARM_PREFIX, WARM_SUFFIX, hole, mode=mode)):
+                pass
+    except Exception as exc:  # noqa: BLE001 - any compiler failure leaves a working eager engine
+        steps.block, steps.causal = eager.block, eager.causal
+        return f"failed: {type(exc).__name__}: {str(exc).splitlines()[0][:200] if str(exc) else ''}"
+    finally:
+        torch.compiler.set_stance("eager_on_recompile")
+    return "on"
