@@ -72,11 +72,11 @@ def make_handler(state: Inference) -> type[BaseHTTPRequestHandler]:
                 return
             pieces = answer_text(payload, state.pieces)
             if self.path == "/v1/completions":
-                events = [
+                events: list[dict[str, object]] = [
                     {"choices": [{"index": 0, "text": p, "logprobs": {"token_logprobs": [-0.5]}}]}
                     for p in pieces
                 ]
-                whole = {
+                whole: dict[str, object] = {
                     "choices": [
                         {
                             "index": 0,
