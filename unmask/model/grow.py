@@ -30,7 +30,7 @@ from pathlib import Path
 import torch
 from safetensors.torch import save_file
 
-from unmask.model.net import Block, NetConfig, UnmaskNet
+from unmask.model.net import Block, NetConfig, RMSNorm, UnmaskNet
 
 
 def _paste(new: torch.Tensor, old: torch.Tensor) -> None:
@@ -38,12 +38,18 @@ def _paste(new: torch.Tensor, old: torch.Tensor) -> None:
     new[tuple(slice(0, n) for n in old.shape)] = old
 
 
+def _grow_norm(new: RMSNorm, old: RMSNorm, scale: float) -> None:
+    """The old weights times ``scale`` (the mean square now runs over more, zero, dimensions); new dimensions
+    get the scaled mean, so they start on the same footing once they carry signal."""
+    new.weight.fill_(float(old.weight.mean()) * scale)
+    _paste(new.weight, old.weight * scale)
+
+
 def _grow_block(new: Block, old: Block, d_old: int, d_new: int) -> None:
     head = old.attn.head
     scale = math.sqrt(d_old / d_new)
-    for new_norm, old_norm in ((new.attn_norm, old.attn_norm), (new.ffn_norm, old.ffn_norm)):
-        new_norm.weight.fill_(float(old_norm.weight.mean()) * scale)
-        _paste(new_norm.weight, old_norm.weight * scale)
+    _grow_norm(new.attn_norm, old.attn_norm, scale)
+    _grow_norm(new.ffn_norm, old.ffn_norm, scale)
     new.attn.q_norm.weight.copy_(old.attn.q_norm.weight)
     new.attn.k_norm.weight.copy_(old.attn.k_norm.weight)
     # qkv rows are [q | k | v], each heads x head width: old heads keep their rows in each third
@@ -73,9 +79,7 @@ def grow(model: UnmaskNet, *, d_model: int, n_heads: int, ffn_hidden: int, n_lay
     grown = UnmaskNet(config).to(model.embed.weight.dtype)
     grown.embed.weight.zero_()
     _paste(grown.embed.weight, model.embed.weight)
-    scale = math.sqrt(old.d_model / d_model)
-    grown.norm.weight.fill_(float(model.norm.weight.mean()) * scale)
-    _paste(grown.norm.weight, model.norm.weight * scale)
+    _grow_norm(grown.norm, model.norm, math.sqrt(old.d_model / d_model))
     for index, block in enumerate(grown.blocks):
         assert isinstance(block, Block)
         if index < old.n_layers:

@@ -406,7 +406,7 @@ def warm_compiled(engine: InfillEngine, steps: Steps) -> str:
     ``"failed: …"`` with the steps back to eager (no C++ compiler, an unsupported operation)."""
     from unmask.model.api import FillRequest, HoleSpec
 
-    eager = Steps(steps.block, steps.causal)
+    eager = replace(steps)
     compiled = Steps.compiled()
     steps.block, steps.causal = compiled.block, compiled.causal
     try:
