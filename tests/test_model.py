@@ -98,13 +98,19 @@ def test_training_rows_mix_plain_mdlm_and_many_spans(texts: list[str], tokenizer
     assert tokenizer.pad_id not in row.ids  # no filler: the row is plain text
 
 
-def test_training_smoke_loss_falls_and_checkpoint_resumes(tmp_path: Path, texts: list[str], tokenizer: CodeTokenizer) -> None:
+def _corpus(tmp_path: Path, texts: list[str]) -> Path:
+    """A corpus folder: four training files and the rest held out."""
     corpus = tmp_path / "corpus"
     corpus.mkdir()
     for split, rows in (("train", texts[:4]), ("heldout", texts[4:])):
         with (corpus / f"{split}.jsonl").open("w") as handle:
             for i, text in enumerate(rows):
                 handle.write(json.dumps({"path": f"{split}{i}.py", "text": text}) + "\n")
+    return corpus
+
+
+def test_training_smoke_loss_falls_and_checkpoint_resumes(tmp_path: Path, texts: list[str], tokenizer: CodeTokenizer) -> None:
+    corpus = _corpus(tmp_path, texts)
     tokenizer.save(tmp_path / "tok.json")
     net = NetConfig(d_model=32, n_layers=2, n_heads=2, ffn_hidden=64)
     cfg = TrainConfig(seq_len=128, diffusion_batch=4, ar_batch=2, warmup_steps=2, total_steps=40, eval_every=12,
@@ -317,12 +323,7 @@ def test_a_continuation_that_loops_on_a_short_unit_stops(tiny_model_dir: Path) -
 def test_train_command_resumes_a_run_with_its_own_sizes(tmp_path: Path, texts: list[str]) -> None:
     from unmask.cli import main
 
-    corpus = tmp_path / "corpus"
-    corpus.mkdir()
-    for split, rows in (("train", texts[:4]), ("heldout", texts[4:])):
-        with (corpus / f"{split}.jsonl").open("w") as handle:
-            for i, text in enumerate(rows):
-                handle.write(json.dumps({"path": f"{split}{i}.py", "text": text}) + "\n")
+    corpus = _corpus(tmp_path, texts)
     run = tmp_path / "run"
     sizes = ["--d-model", "48", "--layers", "1", "--heads", "3", "--ffn", "64", "--seq-len", "96"]
     assert main(["train", "--corpus", str(corpus), "--run", str(run), "--steps", "1", *sizes]) == 0
