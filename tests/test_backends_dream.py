@@ -7,6 +7,7 @@ from pathlib import Path
 
 import pytest
 import torch
+from engines import denoiser, infill_engine
 from safetensors.torch import load_file, save_file
 from test_backends_common import PREFIX, SUFFIX, tiny_dream
 
@@ -21,6 +22,7 @@ from unmask.model.api import (
     run_fill,
 )
 from unmask.model.backends import dream
+from unmask.model.backends._hf import FullDenoiser
 
 
 @pytest.fixture(scope="module")
@@ -105,7 +107,7 @@ def test_fill_streams_steps_and_uses_the_eos_filler(engine) -> None:  # type: ig
 
 
 def test_fixed_length_when_the_filler_is_off(folder: Path) -> None:
-    engine = load_engine(folder, backend="dream", filler=None)
+    engine = infill_engine(folder, backend="dream", filler=None)
     assert engine.codec.pad_id is None
     result = run_fill(engine, FillRequest.single(PREFIX, SUFFIX, HoleSpec(length_tokens=5)))
     assert len(result.best.tokens[0]) == 5
@@ -120,8 +122,10 @@ def test_tied_embeddings_and_stored_rotary_buffers_load(tmp_path: Path) -> None:
     config = json.loads((folder / "config.json").read_text())
     config["tie_word_embeddings"] = True
     (folder / "config.json").write_text(json.dumps(config))
-    engine = load_engine(folder, backend="dream")
-    model = engine.denoiser.forward.__self__.model
+    engine = infill_engine(folder, backend="dream")
+    full = denoiser(engine)
+    assert isinstance(full, FullDenoiser)
+    model = full.forward.__self__.model  # type: ignore[attr-defined]  # a bound DreamNet.forward
     assert model.lm_head.weight.data_ptr() == model.model.embed_tokens.weight.data_ptr()
     assert run_fill(engine, FillRequest.single(PREFIX, SUFFIX, HoleSpec(length_tokens=3))).best.tokens
 

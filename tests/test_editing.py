@@ -29,7 +29,7 @@ from unmask.editing import (
 from unmask.grammar.errors import BadEdits, BadRange, GrammarError, NoHoles
 from unmask.grammar.languages import get_language
 from unmask.grammar.validate import tree_key
-from unmask.model.api import SHIPPED_WEIGHTS, Candidate, FakeEngine, FillResult, load_engine
+from unmask.model.api import SHIPPED_WEIGHTS, Candidate, FakeEngine, FillRequest, FillResult, load_engine
 
 SOURCE = "def f(x):\n    return x + 1\n\n\ndef g(y):\n    ...\n\n\nz = f(2)\n"
 
@@ -243,7 +243,8 @@ class _Rounds:
     name = "rounds"
 
     def __init__(self, first: str, then: str) -> None:
-        self.first, self.then, self.requests = first, then, []
+        self.first, self.then = first, then
+        self.requests: list[FillRequest] = []
 
     def describe(self) -> dict[str, object]:
         return {"name": self.name}
@@ -304,8 +305,9 @@ def test_a_fill_in_front_of_a_line_of_code_is_judged_with_its_line_break() -> No
     assert validator(("    b = b + 1",)) and validator(("    b = b + 1\n",))
     assert not validator(("    if b:",))  # the line after it is not indented deeper: an empty block
     assert not validator(("        b = 1",))  # an unexpected indent only Python's parser sees
-    nested = plan_infill("def f(a):\n    for x in a:\n", "        print(x)\n", "python")
-    assert validator_for(nested)(("        if x:",)) is False and validator_for(nested)(("        x += 1",))
+    nested = validator_for(plan_infill("def f(a):\n    for x in a:\n", "        print(x)\n", "python"))
+    assert nested is not None
+    assert nested(("        if x:",)) is False and nested(("        x += 1",))
 
 
 def test_a_fill_after_code_and_a_space_does_not_add_a_second_space() -> None:

@@ -473,7 +473,7 @@ def partial_change(rng: random.Random, text: str) -> tuple[dict[str, Any], str]:
     b = clean_offset(text, min(len(text), a + rng.randint(0, 40)))
     a, b = min(a, b), max(a, b)
     new = "".join(rng.choice(SNIPPETS) for _ in range(rng.randint(0, 3)))
-    change = {"range": {"start": position_at(text, a), "end": position_at(text, b)}, "text": new}
+    change: dict[str, Any] = {"range": {"start": position_at(text, a), "end": position_at(text, b)}, "text": new}
     if rng.random() < 0.1:  # a column past the end of its line means the end of that line
         end_line = change["range"]["end"]["line"]
         starts = line_starts(text)
@@ -506,7 +506,7 @@ def random_request(rng: random.Random, client: WireClient, uri: str) -> tuple[st
             "context": {"triggerKind": rng.choice((1, 2))},
         }
     if kind == "resolve":
-        data = {
+        data: dict[str, Any] = {
             "uri": uri,
             "version": version,
             "action": rng.choice(("selection", "enclosing", "holes", "bogus")),
@@ -515,7 +515,8 @@ def random_request(rng: random.Random, client: WireClient, uri: str) -> tuple[st
             range=random_range(rng, text), position=random_position(rng, text), level=rng.randint(-1, 9)
         )
         if rng.random() < 0.2:
-            data = rng.choice(({}, {"uri": 5}, {"uri": uri, "version": version}))
+            broken: list[dict[str, Any]] = [{}, {"uri": 5}, {"uri": uri, "version": version}]
+            data = rng.choice(broken)
         return "codeAction/resolve", {
             "title": "Regenerate selection",
             "kind": "refactor.rewrite",
@@ -918,7 +919,9 @@ def test_a_fill_that_reproduces_the_original_changes_nothing() -> None:
 
     text = 'def f():\n    s = """\nline one\n  line two\n"""\n    return s\n'
     plan = plan_range(text, "python", text.index("s ="), text.index('"""\n    return') + 3)
-    assert apply_edits(text, edits_for(plan, [hole.original for hole in plan.request.holes])) == text
+    originals = [hole.original for hole in plan.request.holes if hole.original is not None]
+    assert len(originals) == len(plan.request.holes)
+    assert apply_edits(text, edits_for(plan, originals)) == text
 
 
 def test_memory_stays_bounded_and_the_server_never_crashed(fuzz: Session) -> None:

@@ -10,6 +10,7 @@ from types import SimpleNamespace
 
 import pytest
 import torch
+from engines import denoiser, embedded_causal, infill_engine, steps_and_result
 
 from unmask.model.api import FillRequest, HoleSpec, ModelError, Step, Token, load_engine, run_fill
 from unmask.model.autoregressive import heal_prefix
@@ -176,18 +177,19 @@ def test_recomputing_some_positions_against_scattered_keys_matches_a_full_pass()
 
 @pytest.mark.parametrize("cache", ["none", "dual", "block"])
 def test_dropping_finished_rows_changes_no_result(tiny_model_dir: Path, cache: str) -> None:
-    engine = load_engine(tiny_model_dir, cache=cache)
+    engine = infill_engine(tiny_model_dir, cache=cache)
+    inner_denoiser = denoiser(engine)
 
     dropped: list[int] = []
 
     class Sessions:  # the same sessions; `compact` False hides keep_rows, so every row runs to the end
-        window = engine.denoiser.window
+        window = inner_denoiser.window
 
         def __init__(self, compact: bool) -> None:
             self.compact = compact
 
         def session(self, *args):  # type: ignore[no-untyped-def]
-            inner = engine.denoiser.session(*args)
+            inner = inner_denoiser.session(*args)
             if not self.compact:
                 return SimpleNamespace(predict=inner.predict)
 
@@ -200,12 +202,14 @@ def test_dropping_finished_rows_changes_no_result(tiny_model_dir: Path, cache: s
     # rows of several canvas lengths (no length hint) finish at different steps
     request = FillRequest.single("def add(a, b):\n    total = ", "\n    return total\n", candidates=2, temperature=0.5)
     assert len(canvas_lengths(request, engine.codec)) > 1
-    compacted = list(diffusion_fill(Sessions(compact=True), engine.codec, request))
-    plain = list(diffusion_fill(Sessions(compact=False), engine.codec, request))
+    compacted, compacted_result = steps_and_result(diffusion_fill(Sessions(compact=True), engine.codec, request))
+    plain, plain_result = steps_and_result(diffusion_fill(Sessions(compact=False), engine.codec, request))
     assert sum(dropped) > 0  # rows really were dropped along the way
-    assert [s.fills for s in compacted[:-1]] == [s.fills for s in plain[:-1]]
-    assert [c.fills for c in compacted[-1].candidates] == [c.fills for c in plain[-1].candidates]
-    assert [c.score for c in compacted[-1].candidates] == pytest.approx([c.score for c in plain[-1].candidates], abs=1e-4)
+    assert [s.fills for s in compacted] == [s.fills for s in plain]
+    assert [c.fills for c in compacted_result.candidates] == [c.fills for c in plain_result.candidates]
+    assert [c.score for c in compacted_result.candidates] == pytest.approx(
+        [c.score for c in plain_result.candidates], abs=1e-4
+    )
 
 
 def test_reroll_keeps_confident_tokens_pinned(tiny_model_dir: Path) -> None:
@@ -228,7 +232,7 @@ def test_append_runs_autoregressively_and_obeys_the_stop_rule(tiny_model_dir: Pa
 
 
 def test_a_prefix_ending_in_a_bare_line_break_is_healed(tiny_model_dir: Path) -> None:
-    engine = load_engine(tiny_model_dir)
+    engine = infill_engine(tiny_model_dir)
     codec = engine.codec
     ids = codec.encode("def f(x):\n    y = x\n")
     kept, text, allowed = heal_prefix(codec, ids)
@@ -273,8 +277,9 @@ def test_hugging_face_auto_classes_load_the_same_network(tiny_model_dir: Path) -
 
 
 def test_preallocated_ar_cache_matches_a_full_causal_pass(tiny_model_dir: Path) -> None:
-    engine = load_engine(tiny_model_dir, dtype="float32", pointer_weight=0.0)  # plain logits, to compare
-    model, causal = engine.causal.model, engine.causal
+    engine = infill_engine(tiny_model_dir, dtype="float32", pointer_weight=0.0)  # plain logits, to compare
+    causal = embedded_causal(engine)
+    model = causal.model
     ids = engine.codec.encode("def add(a, b):\n    return a + b\n")
     follow = engine.codec.encode("\n\nprint(add(1, 2))\n" * 30)  # past the first allocation: the cache grows
     logits, cache = causal.prefill(ids[:5])
@@ -294,7 +299,7 @@ def test_a_continuation_that_loops_on_a_short_unit_stops(tiny_model_dir: Path) -
     assert looping([5, 6, 7] + [1, 2] * LOOP_REPEATS)
     assert not looping([1, 2] * (LOOP_REPEATS - 1) + [3])
     assert not looping(list(range(40)))
-    codec = load_engine(str(tiny_model_dir)).codec
+    codec = infill_engine(tiny_model_dir).codec
     unit = codec.encode("list(")
 
     class Scripted:

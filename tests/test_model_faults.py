@@ -13,6 +13,7 @@ import json
 import shutil
 from collections.abc import Callable
 from pathlib import Path
+from typing import Any
 
 import pytest
 import torch
@@ -82,7 +83,7 @@ def corrupt_weights_header(folder: Path) -> None:
 
 
 #: name -> (break the folder, what the error must say)
-FAULTS: dict[str, tuple[Callable[[Path], None], str]] = {
+FAULTS: dict[str, tuple[Callable[[Path], object], str]] = {
     "weights missing": (lambda f: (f / "model.safetensors").unlink(), "missing model.safetensors"),
     "weights truncated": (truncate_weights, "truncated or corrupt"),
     "weights header corrupt": (corrupt_weights_header, "truncated or corrupt"),
@@ -164,7 +165,7 @@ async def _code_actions(editor, uri: str) -> list[types.CodeAction]:  # type: ig
     )
 
 
-async def _reloaded(editor, settings: dict[str, object]) -> dict[str, object]:  # type: ignore[no-untyped-def]
+async def _reloaded(editor, settings: dict[str, object]) -> dict[str, Any]:  # type: ignore[no-untyped-def]
     seen = len(editor.statuses)
     editor.client.workspace_did_change_configuration(
         types.DidChangeConfigurationParams(settings={"unmask": settings})

@@ -10,7 +10,7 @@ import torch
 
 from unmask.model.checkpoint import load_embedded
 from unmask.model.grow import grow, main
-from unmask.model.net import NetConfig, UnmaskNet
+from unmask.model.net import Block, NetConfig, UnmaskNet
 
 
 def _trained_looking(config: NetConfig) -> UnmaskNet:
@@ -55,8 +55,10 @@ def test_new_capacity_gets_gradients_and_training_changes_the_output() -> None:
     embed_grad = grown.embed.weight.grad
     assert embed_grad is not None and embed_grad[:, 32:].abs().sum() > 0  # the new residual dimensions learn
     last = grown.blocks[2]
+    assert isinstance(last, Block)
     assert last.down.weight.grad is not None and last.down.weight.grad.abs().sum() > 0  # the appended block too
     first = grown.blocks[0]
+    assert isinstance(first, Block)
     assert first.attn.out.weight.grad is not None and first.attn.out.weight.grad[:, 32:].abs().sum() > 0  # new head
 
 

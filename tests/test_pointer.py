@@ -9,8 +9,9 @@ from pathlib import Path
 
 import pytest
 import torch
+from engines import embedded_causal, infill_engine
 
-from unmask.model.api import FillRequest, HoleSpec, ModelError, load_engine
+from unmask.model.api import FillRequest, HoleSpec, ModelError, Step, load_engine
 from unmask.model.net import NetConfig, UnmaskNet
 from unmask.model.pointer import ContextPointer, PointerMemory
 from unmask.model.tokenizer import CodeTokenizer, train_tokenizer
@@ -77,8 +78,9 @@ def tiny_model(tmp_path_factory: pytest.TempPathFactory) -> Path:
 
 
 def test_ar_continuation_with_the_pointer_equals_a_fresh_pass(tiny_model: Path) -> None:
-    engine = load_engine(tiny_model, ar_pointer_weight=0.4, pointer_scale=10.0, dtype="float32")
-    causal = engine.causal
+    engine = infill_engine(tiny_model, ar_pointer_weight=0.4, pointer_scale=10.0, dtype="float32")
+    causal = embedded_causal(engine)
+    assert engine.codec.bos_id is not None
     ids = [engine.codec.bos_id] + engine.codec.encode("def total(items):\n    result = 0\n    for item in items:\n")
     with torch.no_grad():
         _, state = causal.prefill(ids[:-3])
@@ -86,7 +88,7 @@ def test_ar_continuation_with_the_pointer_equals_a_fresh_pass(tiny_model: Path) 
             stepped, state = causal.extend(state, token)
         fresh, _ = causal.prefill(ids)
     assert torch.allclose(stepped, fresh, atol=1e-4)
-    plain = load_engine(tiny_model, dtype="float32").causal  # AR has no pointer by default
+    plain = embedded_causal(infill_engine(tiny_model, dtype="float32"))  # AR has no pointer by default
     with torch.no_grad():
         assert not torch.allclose(plain.prefill(ids)[0].log_softmax(-1), fresh, atol=1e-3)
 
@@ -97,7 +99,9 @@ def test_diffusion_first_step_with_the_pointer_is_the_same_with_and_without_the_
     firsts = []
     for cache in ("dual", "none"):
         engine = load_engine(tiny_model, pointer_weight=0.3, cache=cache, dtype="float32")
-        firsts.append(next(iter(engine.iter_fill(request))))
+        first = next(iter(engine.iter_fill(request)))
+        assert isinstance(first, Step)
+        firsts.append(first)
     # step 1 is a full pass either way, and the pointer's memory is built from it
     assert firsts[0].fills == firsts[1].fills
     assert [pytest.approx(c) for c in firsts[0].confidence] == list(firsts[1].confidence)

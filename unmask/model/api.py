@@ -17,7 +17,7 @@ from __future__ import annotations
 import importlib
 import os
 import time
-from collections.abc import Callable, Generator, Iterator
+from collections.abc import Callable, Generator
 from dataclasses import dataclass, field, replace
 from pathlib import Path
 from typing import Literal, Protocol, runtime_checkable
@@ -301,7 +301,7 @@ class FakeEngine:
         *,
         validate: Validator | None = None,
         stop: StopRule | None = None,
-    ) -> Iterator[Step | FillResult]:
+    ) -> Generator[Step | FillResult, None, None]:
         started = time.perf_counter()
         final = tuple(self.text if self.text is not None else (hole.original or "pass") for hole in request.holes)
         for index in range(self.steps):

@@ -6,7 +6,7 @@ A backend supplies a :class:`~unmask.model.diffusion.Denoiser` (or None: AR only
 
 from __future__ import annotations
 
-from collections.abc import Iterator
+from collections.abc import Generator
 
 import torch
 
@@ -45,7 +45,7 @@ class InfillEngine:
         *,
         validate: Validator | None = None,
         stop: StopRule | None = None,
-    ) -> Iterator[Step | FillResult]:
+    ) -> Generator[Step | FillResult, None, None]:
         mode = request.resolved_mode()
         if mode == "ar" and len(request.holes) != 1:
             raise ModelError("AR continuation fills exactly one hole; use diffusion for several")

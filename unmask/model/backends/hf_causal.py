@@ -14,7 +14,7 @@
 from __future__ import annotations
 
 import inspect
-from collections.abc import Iterator, Sequence
+from collections.abc import Generator, Sequence
 from dataclasses import dataclass, replace
 from typing import Any
 
@@ -189,7 +189,7 @@ class CausalEngine:
         *,
         validate: Validator | None = None,
         stop: StopRule | None = None,
-    ) -> Iterator[Step | FillResult]:
+    ) -> Generator[Step | FillResult, None, None]:
         if len(request.holes) != 1:
             raise ModelError(f"{self.name}: a causal LM fills one hole at a time; fill the holes one by one")
         suffix = request.segments[-1]

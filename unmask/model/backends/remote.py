@@ -21,7 +21,7 @@ import math
 import time
 import urllib.error
 import urllib.request
-from collections.abc import Iterator
+from collections.abc import Generator, Iterator
 from dataclasses import dataclass
 from typing import Any
 from urllib.parse import urlsplit
@@ -213,7 +213,7 @@ class RemoteEngine:
         *,
         validate: Validator | None = None,
         stop: StopRule | None = None,
-    ) -> Iterator[Step | FillResult]:
+    ) -> Generator[Step | FillResult, None, None]:
         if len(request.holes) != 1:
             raise ModelError(
                 f"{self.name}: a remote server fills one hole at a time; fill the holes one by one"
