@@ -31,7 +31,7 @@ def embedded_causal(engine: InfillEngine) -> EmbeddedCausal:
 
 def steps_and_result(items: Iterable[Step | FillResult]) -> tuple[list[Step], FillResult]:
     """A finished ``iter_fill`` stream split into its steps and its one result, which must come last."""
-    *steps, result = list(items)
-    assert isinstance(result, FillResult), type(result)
-    assert all(isinstance(step, Step) for step in steps)
-    return [step for step in steps if isinstance(step, Step)], result
+    *head, result = list(items)
+    steps = [item for item in head if isinstance(item, Step)]
+    assert isinstance(result, FillResult) and len(steps) == len(head), [type(item) for item in (*head, result)]
+    return steps, result
