@@ -110,7 +110,9 @@ def _corpus(tmp_path: Path, texts: list[str]) -> Path:
     return corpus
 
 
-def test_training_smoke_loss_falls_and_checkpoint_resumes(tmp_path: Path, texts: list[str], tokenizer: CodeTokenizer) -> None:
+def test_training_smoke_loss_falls_and_checkpoint_resumes(
+    tmp_path: Path, texts: list[str], tokenizer: CodeTokenizer, capsys: pytest.CaptureFixture[str]
+) -> None:
     corpus = _corpus(tmp_path, texts)
     tokenizer.save(tmp_path / "tok.json")
     net = NetConfig(d_model=32, n_layers=2, n_heads=2, ffn_hidden=64)
@@ -121,9 +123,17 @@ def test_training_smoke_loss_falls_and_checkpoint_resumes(tmp_path: Path, texts:
     assert first["step"] == 12 and "heldout_ar" in first
     log = [json.loads(line) for line in (tmp_path / "run" / "log.jsonl").open()]
     assert log[-1]["loss_ar"] < log[0]["loss_ar"]
+    state_at_12 = (tmp_path / "run" / "ckpt" / "state.pt").read_bytes()
     again = train(corpus, tmp_path / "tok.json", tmp_path / "run", NetConfig(d_model=32, n_layers=2, n_heads=2, ffn_hidden=64),
                   cfg, resume=True, max_steps=2)
     assert again["step"] == 14
+    # a stop between the checkpoint's two renames: step-14 weights beside step-12 optimizer state. Resuming
+    # goes on from the weights' step, so the step count and the schedule stay those of the weights
+    (tmp_path / "run" / "ckpt" / "state.pt").write_bytes(state_at_12)
+    torn = train(corpus, tmp_path / "tok.json", tmp_path / "run", NetConfig(d_model=32, n_layers=2, n_heads=2, ffn_hidden=64),
+                 cfg, resume=True, max_steps=1)
+    assert torn["step"] == 15
+    assert "from step 14 and its optimizer state from step 12" in capsys.readouterr().err
     engine = load_engine(tmp_path / "out")
     assert engine.describe()["trained_steps"] == 12
     # adapting those weights counts on from their 12 steps (and draws examples past them)

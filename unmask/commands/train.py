@@ -16,7 +16,7 @@ Adapt the shipped model to a repository (minutes on a CPU), then use it:
   unmask train --adapt --repo ~/src/myproject --minutes 10 --export ~/.cache/unmask/myproject
   unmask serve   # with the setting modelPath = ~/.cache/unmask/myproject
 
-Checkpoints are written every 100 steps to RUN/ckpt (safetensors + optimizer state), the training log to
+Checkpoints are written every 100 steps (or every --eval-every, if fewer) to RUN/ckpt (safetensors + optimizer state), the training log to
 RUN/log.jsonl, held-out losses every 250 steps. Uses CUDA when present, else the CPU with bf16 autocast.
 """
 
@@ -114,7 +114,9 @@ def run(args: argparse.Namespace) -> int:
     if args.lr:
         cfg.lr, cfg.min_lr = args.lr, args.lr / 10
     if args.eval_every:
-        cfg.eval_every = cfg.save_every = args.eval_every
+        cfg.eval_every = args.eval_every
+        # a checkpoint at least every 100 steps: a machine that stops loses minutes, not an evaluation's worth
+        cfg.save_every = min(100, args.eval_every)
     if args.repo:
         corpus = _repo_corpus(args.repo, run_dir / "corpus")
     elif args.corpus:

@@ -167,10 +167,7 @@ def train(
     ckpt = run_dir / "ckpt"
     step = 0
     if resume and (ckpt / "model.safetensors").exists():
-        model.load_state_dict(load_file(str(ckpt / "model.safetensors")))
-        state = torch.load(ckpt / "state.pt", weights_only=True)
-        optimizer.load_state_dict(state["optimizer"])
-        step = int(state["step"])
+        step = load_checkpoint(model, optimizer, ckpt)
         print(f"resumed from step {step}", file=sys.stderr)
     (run_dir / "config.json").write_text(
         json.dumps({"net": net_config.to_dict(), "train": vars(cfg)}, indent=2), encoding="utf-8"
@@ -241,11 +238,31 @@ def _trained_steps(weights: Path) -> int:
 
 def save_checkpoint(model: UnmaskNet, optimizer: torch.optim.Optimizer, step: int, ckpt: Path) -> None:
     ckpt.mkdir(parents=True, exist_ok=True)
-    tmp = ckpt / "model.safetensors.tmp"
-    save_file({k: v.detach().contiguous() for k, v in model.state_dict().items()}, str(tmp))
-    os.replace(tmp, ckpt / "model.safetensors")
+    # both files are written aside first and then renamed; the weights carry their step, so a stop between the
+    # two renames is seen on resume (the optimizer state then belongs to the previous checkpoint)
     torch.save({"optimizer": optimizer.state_dict(), "step": step}, ckpt / "state.pt.tmp")
+    tmp = ckpt / "model.safetensors.tmp"
+    save_file({k: v.detach().contiguous() for k, v in model.state_dict().items()}, str(tmp),
+              metadata={"step": str(step)})
+    os.replace(tmp, ckpt / "model.safetensors")
     os.replace(ckpt / "state.pt.tmp", ckpt / "state.pt")
+
+
+def load_checkpoint(model: UnmaskNet, optimizer: torch.optim.Optimizer, ckpt: Path) -> int:
+    """Load a run's last checkpoint into ``model`` and ``optimizer``; returns its step (the weights' own)."""
+    from safetensors import safe_open
+
+    with safe_open(str(ckpt / "model.safetensors"), framework="pt") as handle:
+        weights_step = (handle.metadata() or {}).get("step")
+    model.load_state_dict(load_file(str(ckpt / "model.safetensors")))
+    state = torch.load(ckpt / "state.pt", weights_only=True)
+    step = int(state["step"])
+    if weights_step is not None and int(weights_step) != step:
+        print(f"the checkpoint's weights are from step {weights_step} and its optimizer state from step {step} "
+              "(a stop while saving); going on from the weights' step", file=sys.stderr)
+        step = int(weights_step)
+    optimizer.load_state_dict(state["optimizer"])
+    return step
 
 
 def main(argv: list[str] | None = None) -> int:
