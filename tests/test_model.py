@@ -390,3 +390,25 @@ def test_a_compiler_that_fails_leaves_a_working_eager_engine(tiny_model_dir: Pat
             assert _fills(engine, request) == _fills(eager, request)
     finally:
         torch._dynamo.reset()
+
+
+def test_shipping_stores_bf16_weights_that_fill_exactly_as_the_export_does(tiny_model_dir: Path, tmp_path: Path) -> None:
+    from safetensors.torch import load_file
+
+    from unmask.model.ship import main as ship_main
+
+    dst = tmp_path / "weights"
+    dst.mkdir()
+    (dst / "config.json").write_text(json.dumps({"training": "run1 10 steps"}))
+    assert ship_main([str(tiny_model_dir), "--to", str(dst), "--training", "run2 5 steps"]) == 0
+    assert {tensor.dtype for tensor in load_file(str(dst / "model.safetensors")).values()} == {torch.bfloat16}
+    config = json.loads((dst / "config.json").read_text())
+    assert config["training"] == "run1 10 steps + run2 5 steps" and config["torch_dtype"] == "bfloat16"
+    assert (dst / "model.safetensors").stat().st_size < 0.6 * (tiny_model_dir / "model.safetensors").stat().st_size
+    # where the engine runs in bf16 the shipped file changes nothing: the same fill, token for token
+    request = FillRequest.single("def add(a, b):\n    ", "\n\nprint(add(1, 2))\n")
+    fills = [run_fill(load_engine(folder, dtype="bfloat16"), request).best for folder in (tiny_model_dir, dst)]
+    assert fills[0].text == fills[1].text and fills[0].score == fills[1].score
+    # a folder that is not a model is refused with the loader's message, and nothing is written
+    assert ship_main([str(tmp_path / "nowhere"), "--to", str(tmp_path / "out")]) == 1
+    assert not (tmp_path / "out").exists()
