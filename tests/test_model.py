@@ -342,11 +342,17 @@ def test_train_command_resumes_a_run_with_its_own_sizes(tmp_path: Path, texts: l
     run = tmp_path / "run"
     sizes = ["--d-model", "48", "--layers", "1", "--heads", "3", "--ffn", "64", "--seq-len", "96"]
     assert main(["train", "--corpus", str(corpus), "--run", str(run), "--steps", "1", *sizes]) == 0
+    # a run begun before isolated functions were in the mix: resuming must not bring them in
+    saved = json.loads((run / "config.json").read_text())
+    assert saved["train"]["isolated_share"] == 0.3
+    del saved["train"]["isolated_share"]
+    (run / "config.json").write_text(json.dumps(saved))
     # no sizes given: a resumed run must rebuild the 48-wide model it saved, not the 256-wide default
     assert main(["train", "--corpus", str(corpus), "--run", str(run), "--resume", "--steps", "1", "--seq-len", "96",
                  "--export", str(tmp_path / "out")]) == 0
     assert load_engine(tmp_path / "out").describe()["trained_steps"] == 2
     assert json.loads((tmp_path / "out" / "config.json").read_text())["d_model"] == 48
+    assert json.loads((run / "config.json").read_text())["train"]["isolated_share"] == 0.0
 
 
 def _fills(engine, request: FillRequest) -> tuple[object, ...]:  # type: ignore[no-untyped-def]
@@ -412,3 +418,13 @@ def test_shipping_stores_bf16_weights_that_fill_exactly_as_the_export_does(tiny_
     # a folder that is not a model is refused with the loader's message, and nothing is written
     assert ship_main([str(tmp_path / "nowhere"), "--to", str(tmp_path / "out")]) == 1
     assert not (tmp_path / "out").exists()
+
+
+def test_isolated_function_rows_end_the_file_right_after_their_function(texts: list[str], tokenizer: CodeTokenizer) -> None:
+    def rows_ending_in_eos(isolated_share: float) -> int:
+        curriculum = Curriculum(texts, tokenizer, seq_len=384, seed=7, function_share=1.0, isolated_share=isolated_share)
+        return sum(tokenizer.eos_id in curriculum.function_example().ids for _ in range(40))
+
+    # these files end far from most of their functions, so a row reaches <|eos|> only when the function ends it
+    usual, isolated = rows_ending_in_eos(0.0), rows_ending_in_eos(1.0)
+    assert usual <= 10 and isolated >= usual + 15, (usual, isolated)

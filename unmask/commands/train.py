@@ -80,6 +80,10 @@ def _repo_corpus(repo: Path, out: Path) -> Path:
     return target
 
 
+#: the example mix of a run (TrainConfig fields), kept by --resume; isolated_share came in with run14
+CURRICULUM_FIELDS = ("uniform_share", "function_share", "isolated_share")
+
+
 def run(args: argparse.Namespace) -> int:
     from unmask.model.api import SHIPPED_WEIGHTS, ModelError
     from unmask.model.net import NetConfig
@@ -117,6 +121,13 @@ def run(args: argparse.Namespace) -> int:
         cfg.eval_every = args.eval_every
         # a checkpoint at least every 100 steps: a machine that stops loses minutes, not an evaluation's worth
         cfg.save_every = min(100, args.eval_every)
+    if args.resume and saved.exists():
+        import json
+
+        # a resumed run keeps drawing its examples as it began (a recipe changed since leaves older runs alone)
+        began = json.loads(saved.read_text(encoding="utf-8")).get("train", {})
+        for name in CURRICULUM_FIELDS:
+            setattr(cfg, name, float(began.get(name, 0.0 if name == "isolated_share" else getattr(cfg, name))))
     if args.repo:
         corpus = _repo_corpus(args.repo, run_dir / "corpus")
     elif args.corpus:

@@ -146,11 +146,13 @@ class Curriculum:
         *,
         uniform_share: float = 0.0,
         function_share: float = 0.0,
+        isolated_share: float = 0.0,
         span_counts: tuple[tuple[int, ...], tuple[float, ...]] = SPAN_COUNTS,
     ) -> None:
         self.files = files
         self.uniform_share = uniform_share
         self.function_share = function_share
+        self.isolated_share = isolated_share
         self.span_counts = span_counts
         self.tok = tokenizer
         self.seq_len = seq_len
@@ -243,6 +245,11 @@ class Curriculum:
             if not units:
                 continue
             unit = self._pick_function(units)
+            if unit.indent == 0 and self.isolated_share and self.rng.random() < self.isolated_share:
+                # the file ends with this function: what a benchmark program or a function being written at the
+                # end of a file looks like, its last lines followed by <|eos|> (without these rows a hole there
+                # was filled with the body's inner lines instead of the closing `return`)
+                text = text[: unit.end].rstrip() + "\n"
             lo = unit.start
             if self.rng.random() < 0.3 and lo:  # some code before the function, from a line start
                 back = text.rfind("\n", 0, max(0, lo - self.rng.randint(1, 1500)))

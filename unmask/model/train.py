@@ -48,6 +48,9 @@ class TrainConfig:
     #: share of diffusion rows centred on a function with holes in its body (and of AR rows that start at a
     #: function); the rest are spans anywhere in a window. Since run3: the holes users leave look like these.
     function_share: float = 0.45
+    #: share of those function-centred rows whose (top-level) function ends the file, followed by <|eos|>:
+    #: since run14; the shape of a benchmark program (a function, then the end of the file)
+    isolated_share: float = 0.3
 
 
 def pad_batch(examples: list[Example], pad_id: int) -> tuple[torch.Tensor, torch.Tensor, torch.Tensor, torch.Tensor]:
@@ -176,7 +179,7 @@ def train(
     seed = cfg.seed * 1000 + base_steps + step
     train_data = Curriculum(
         train_files, tokenizer, cfg.seq_len, seed=seed, uniform_share=cfg.uniform_share,
-        function_share=cfg.function_share, span_counts=TRAIN_SPAN_COUNTS,
+        function_share=cfg.function_share, isolated_share=cfg.isolated_share, span_counts=TRAIN_SPAN_COUNTS,
     )
     heldout_data = Curriculum(heldout_files, tokenizer, cfg.seq_len, seed=1)
     log = (run_dir / "log.jsonl").open("a", encoding="utf-8")
