@@ -313,7 +313,9 @@ def _speed(result: dict[str, Any], plots: dict[str, str]) -> list[str]:
         "",
         ("Every file has the same two functions of the dataset in its middle, with the same code next to them, "
          "and the holes are the same lines of those functions in every size: only the file's length changes. "
-         "*actual lines*: whole functions are added until the size is reached. "
+         "*actual lines*: whole functions are added until the size is reached. The sizes take turns, one hole of "
+         "each at a time, so a change in the machine's load touches every size alike; *forward passes*: the mean "
+         "per engine fill (the fills may differ with the code around the core). "
          "*engine*: the model alone, one 16-token canvas; *fill*: plan, fill (the engine's own length choice: "
          "several canvas sizes in one batch) and validate, as the CLI and server do. Validation parses the file "
          "with the hole cut once, incrementally from the previous fill's parse when there is one (as while "
@@ -326,7 +328,8 @@ def _speed(result: dict[str, Any], plots: dict[str, str]) -> list[str]:
         table(files["rows"], [
             ("lines", "lines"), ("actual_lines", "actual lines"), ("cache", "cache"), ("n", "n"),
             ("engine_p50_ms", "engine p50 ms"),
-            ("engine_p95_ms", "engine p95 ms"), ("fill_p50_ms", "fill p50 ms"), ("fill_p95_ms", "fill p95 ms"),
+            ("engine_p95_ms", "engine p95 ms"), ("engine_passes", "forward passes"), ("fill_p50_ms", "fill p50 ms"),
+            ("fill_p95_ms", "fill p95 ms"),
         ]),
         "",
     ]

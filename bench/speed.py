@@ -15,6 +15,7 @@ import json
 import subprocess
 import sys
 import time
+from itertools import product
 from pathlib import Path
 from typing import Any
 
@@ -160,29 +161,43 @@ def file_latency(ctx: BenchContext, repeats: int) -> dict[str, Any]:
             skipped.append(f"cache={cache}: {exc}")
     if not engines:
         engines[None] = ctx.engine()
+    files = {lines: synthetic_file(lines, ctx) for lines in sizes}
+    holes = {lines: _core_holes(text, start, end, repeats) for lines, (text, start, end) in files.items()}
+    fillers = {cache: EngineFiller(engine) for cache, engine in engines.items()}
+    for lines in sizes:  # warm-up
+        for filler in fillers.values():
+            filler.fill_one(Job(*holes[lines][0], options={"mode": "diffusion"}))
+    engine_s: dict[tuple[int, str | None], list[float]] = {key: [] for key in product(sizes, engines)}
+    passes: dict[tuple[int, str | None], list[int]] = {key: [] for key in product(sizes, engines)}
+    full_s: dict[tuple[int, str | None], list[float]] = {key: [] for key in product(sizes, engines)}
     with ctx.progress("speed: file length", 2 * len(sizes) * len(engines) * repeats) as update:
-        for lines in sizes:
-            text, core_start, core_end = synthetic_file(lines, ctx)
-            holes = _core_holes(text, core_start, core_end, repeats)
-            for cache, engine in engines.items():
-                filler = EngineFiller(engine)
-                filler.fill_one(Job(*holes[0], options={"mode": "diffusion"}))  # warm-up
-                engine_s, full_s = [], []
-                for prefix, suffix in holes:
-                    seconds, _ = time_engine_fill(engine, FillRequest.single(prefix, suffix, HoleSpec(length_tokens=16), mode="diffusion"))
-                    engine_s.append(seconds)
+        # round-robin over the sizes: a machine that slows down part-way slows every size alike, so the ratios
+        # between sizes (what this measures) do not drift with the load
+        for index in range(min(len(h) for h in holes.values())):
+            for lines in sizes:
+                prefix, suffix = holes[lines][index]
+                for cache, engine in engines.items():
+                    request = FillRequest.single(prefix, suffix, HoleSpec(length_tokens=16), mode="diffusion")
+                    seconds, result = time_engine_fill(engine, request)
+                    engine_s[lines, cache].append(seconds)
+                    passes[lines, cache].append(result.forward_passes)
                     update()
                     started = time.perf_counter()  # plan (parse, indentation) + fill + validate, as the server does
-                    filler.fill_one(Job(prefix, suffix, options={"mode": "diffusion"}))
-                    full_s.append(time.perf_counter() - started)
+                    fillers[cache].fill_one(Job(prefix, suffix, options={"mode": "diffusion"}))
+                    full_s[lines, cache].append(time.perf_counter() - started)
                     update()
-                engine_row = latency_summary(engine_s)
-                full_row = latency_summary(full_s)
-                rows.append({
-                    "lines": lines, "actual_lines": text.count("\n"), "chars": len(text), "cache": cache or "default",
-                    "engine_p50_ms": engine_row["p50_ms"], "engine_p95_ms": engine_row["p95_ms"],
-                    "fill_p50_ms": full_row["p50_ms"], "fill_p95_ms": full_row["p95_ms"], "n": len(holes),
-                })
+    for lines in sizes:
+        text = files[lines][0]
+        for cache in engines:
+            engine_row = latency_summary(engine_s[lines, cache])
+            full_row = latency_summary(full_s[lines, cache])
+            rows.append({
+                "lines": lines, "actual_lines": text.count("\n"), "chars": len(text), "cache": cache or "default",
+                "engine_p50_ms": engine_row["p50_ms"], "engine_p95_ms": engine_row["p95_ms"],
+                "fill_p50_ms": full_row["p50_ms"], "fill_p95_ms": full_row["p95_ms"], "n": len(engine_s[lines, cache]),
+                # the fills differ with the code around the core, and so may their forward passes
+                "engine_passes": round(mean(passes[lines, cache]), 1),
+            })
     growth = []
     for cache in {row["cache"] for row in rows}:
         mine = sorted((r for r in rows if r["cache"] == cache), key=lambda r: r["lines"])

@@ -236,6 +236,7 @@ def test_bench_smoke_run_with_the_fake_engine(tiny_bench: Path) -> None:
     speed = sections["latency"]
     assert {row["mode"] for row in speed["span_latency"]["rows"]} == {"diffusion", "ar"}
     assert {row["lines"] for row in speed["file_latency"]["rows"]} == {100, 1000}
+    assert all(row["n"] >= 3 and row["engine_passes"] >= 1 for row in speed["file_latency"]["rows"])
     assert speed["peak_rss_mib"] > 0
     assert "no compile option" in speed["compiled"]["skipped"]  # the fake engine cannot compile
 
