@@ -405,11 +405,11 @@ def test_shipping_stores_bf16_weights_that_fill_exactly_as_the_export_does(tiny_
 
     dst = tmp_path / "weights"
     dst.mkdir()
-    (dst / "config.json").write_text(json.dumps({"training": "run1 10 steps"}))
+    (dst / "config.json").write_text(json.dumps({"training": "run1 10 steps (docs/model.md)"}))
     assert ship_main([str(tiny_model_dir), "--to", str(dst), "--training", "run2 5 steps"]) == 0
     assert {tensor.dtype for tensor in load_file(str(dst / "model.safetensors")).values()} == {torch.bfloat16}
     config = json.loads((dst / "config.json").read_text())
-    assert config["training"] == "run1 10 steps + run2 5 steps" and config["torch_dtype"] == "bfloat16"
+    assert config["training"] == "run1 10 steps + run2 5 steps (docs/model.md)" and config["torch_dtype"] == "bfloat16"
     assert (dst / "model.safetensors").stat().st_size < 0.6 * (tiny_model_dir / "model.safetensors").stat().st_size
     # where the engine runs in bf16 the shipped file changes nothing: the same fill, token for token
     request = FillRequest.single("def add(a, b):\n    ", "\n\nprint(add(1, 2))\n")

@@ -36,8 +36,11 @@ def ship(src: Path, dst: Path, training: str) -> dict[str, object]:
     if (dst / "config.json").is_file():
         previous = json.loads((dst / "config.json").read_text(encoding="utf-8"))
     history = str(previous.get("training", "") or "")
+    # a closing note on the history, "... + run12 3,400 steps (docs/model.md)", stays at the end
+    history, note = (history[: history.rindex(" (")], history[history.rindex(" (") :]) if history.endswith(")") else (history, "")
     config = {**raw, "torch_dtype": "bfloat16",
-              "training": f"{history} + {training}".strip(" +") if training else history or raw.get("training", "")}
+              "training": (f"{history} + {training}".strip(" +") if training else history or str(raw.get("training", "")))
+              + note}
     dst.mkdir(parents=True, exist_ok=True)
     state = {name: tensor.detach().to(torch.bfloat16).contiguous() for name, tensor in model.state_dict().items()}
     save_file(state, str(dst / "model.safetensors.tmp"), metadata={"format": "pt"})
