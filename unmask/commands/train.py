@@ -16,8 +16,12 @@ Adapt the shipped model to a repository (minutes on a CPU), then use it:
   unmask train --adapt --repo ~/src/myproject --minutes 10 --export ~/.cache/unmask/myproject
   unmask serve   # with the setting modelPath = ~/.cache/unmask/myproject
 
-Checkpoints are written every 100 steps (or every --eval-every, if fewer) to RUN/ckpt (safetensors + optimizer state), the training log to
-RUN/log.jsonl, held-out losses every 250 steps. Uses CUDA when present, else the CPU with bf16 autocast.
+Make an export the model unmask ships (bf16, training history carried on; in a checkout):
+  python -m unmask.model.ship ./my-model --training "my run 2,000 steps"
+
+Checkpoints are written every 100 steps (or every --eval-every, if fewer) to RUN/ckpt (safetensors + optimizer
+state), the training log to RUN/log.jsonl, held-out losses every 250 steps. --resume keeps the example mix the run
+began with. Uses CUDA when present, else the CPU with bf16 autocast.
 """
 
 from __future__ import annotations
