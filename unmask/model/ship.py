@@ -10,23 +10,22 @@ Writes ``unmask/model/weights`` (or ``--to``) from a model folder that ``unmask 
   here is appended to the history already shipped) and ``torch_dtype`` saying how the file is stored.
 * ``tokenizer.json``: copied.
 
-Each file is written aside and renamed, after the source has loaded and checked like any model folder.
+Written by the trainer's own ``export`` (each file aside, then renamed), after the source has loaded and
+been checked like any model folder.
 """
 
 from __future__ import annotations
 
 import argparse
 import json
-import os
-import shutil
 import sys
 from pathlib import Path
 
 import torch
-from safetensors.torch import save_file
 
 from unmask.model.api import SHIPPED_WEIGHTS, ModelError
 from unmask.model.checkpoint import load_embedded
+from unmask.model.train import export
 
 
 def ship(src: Path, dst: Path, training: str) -> dict[str, object]:
@@ -38,19 +37,11 @@ def ship(src: Path, dst: Path, training: str) -> dict[str, object]:
     history = str(previous.get("training", "") or "")
     # a closing note on the history, "... + run12 3,400 steps (docs/model.md)", stays at the end
     history, note = (history[: history.rindex(" (")], history[history.rindex(" (") :]) if history.endswith(")") else (history, "")
-    config = {**raw, "torch_dtype": "bfloat16",
-              "training": (f"{history} + {training}".strip(" +") if training else history or str(raw.get("training", "")))
-              + note}
-    dst.mkdir(parents=True, exist_ok=True)
-    state = {name: tensor.detach().to(torch.bfloat16).contiguous() for name, tensor in model.state_dict().items()}
-    save_file(state, str(dst / "model.safetensors.tmp"), metadata={"format": "pt"})
-    os.replace(dst / "model.safetensors.tmp", dst / "model.safetensors")
-    if (src / "tokenizer.json").resolve() != (dst / "tokenizer.json").resolve():
-        shutil.copyfile(src / "tokenizer.json", dst / "tokenizer.json.tmp")
-        os.replace(dst / "tokenizer.json.tmp", dst / "tokenizer.json")
-    (dst / "config.json.tmp").write_text(json.dumps(config, indent=2) + "\n", encoding="utf-8")
-    os.replace(dst / "config.json.tmp", dst / "config.json")
-    return config
+    extra = {"trained_steps": raw.get("trained_steps"), "torch_dtype": "bfloat16",
+             "training": (f"{history} + {training}".strip(" +") if training else history or str(raw.get("training", "")))
+             + note}
+    export(model, src / "tokenizer.json", dst, extra, dtype=torch.bfloat16)
+    return json.loads((dst / "config.json").read_text(encoding="utf-8"))
 
 
 def main(argv: list[str] | None = None) -> int:

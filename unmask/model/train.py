@@ -96,12 +96,15 @@ def lr_at(step: int, cfg: TrainConfig) -> float:
     return cfg.min_lr + 0.5 * (cfg.lr - cfg.min_lr) * (1 + math.cos(math.pi * progress))
 
 
-def export(model: UnmaskNet, tokenizer_path: Path, out: Path, extra: dict[str, object] | None = None) -> None:
-    """Write the Hugging Face folder: config.json, model.safetensors, tokenizer.json."""
+def export(
+    model: UnmaskNet, tokenizer_path: Path, out: Path, extra: dict[str, object] | None = None,
+    dtype: torch.dtype = torch.float32,
+) -> None:
+    """Write the Hugging Face folder: config.json, model.safetensors (weights in ``dtype``), tokenizer.json."""
     out.mkdir(parents=True, exist_ok=True)
     config = {"model_type": "unmask", "architectures": ["UnmaskForDiffusionLM"], **model.config.to_dict()}
     config.update(extra or {})
-    state = {k: v.detach().to(torch.float32).contiguous() for k, v in model.state_dict().items()}
+    state = {k: v.detach().to(dtype).contiguous() for k, v in model.state_dict().items()}
     # each file is written aside and renamed, so a reader never sees a half-written file
     save_file(state, str(out / "model.safetensors.tmp"), metadata={"format": "pt"})
     os.replace(out / "model.safetensors.tmp", out / "model.safetensors")
