@@ -12,11 +12,13 @@ from unmask.editing import (
     TextEdit,
     apply_edits,
     choose_candidate,
+    continuation_request,
     distinct_candidates,
     edits_for,
     enclosing_kinds,
     end_lines,
     fill_document,
+    joint_scorer,
     place_fill,
     plan_cursor,
     plan_enclosing,
@@ -29,7 +31,15 @@ from unmask.editing import (
 from unmask.grammar.errors import BadEdits, BadRange, GrammarError, NoHoles
 from unmask.grammar.languages import get_language
 from unmask.grammar.validate import tree_key
-from unmask.model.api import SHIPPED_WEIGHTS, Candidate, FakeEngine, FillRequest, FillResult, load_engine
+from unmask.model.api import (
+    SHIPPED_WEIGHTS,
+    Candidate,
+    FakeEngine,
+    FillRequest,
+    FillResult,
+    load_engine,
+    run_fill,
+)
 
 SOURCE = "def f(x):\n    return x + 1\n\n\ndef g(y):\n    ...\n\n\nz = f(2)\n"
 
@@ -235,6 +245,50 @@ def test_an_invalid_candidate_never_wins_on_names() -> None:
     plan = plan_infill("def f(a):\n", "\n    return b\n", "python")
     chosen = choose_candidate(_result("    b = = a", "    c = a"), validator_for(plan), None)
     assert chosen[1] == ("    c = a",) and chosen[2] is True
+
+
+def test_a_scorer_decides_among_valid_fills_after_names() -> None:
+    plan = plan_infill("def count(grid):\n", "\n    for row in grid:\n        print(row)\n    return islands\n", "python")
+    validator = validator_for(plan)
+    seen: list[tuple[str, ...]] = []
+
+    def by_length(candidates):  # type: ignore[no-untyped-def]
+        seen.extend(fills[0] for fills in candidates)
+        return [float(len(fills[0])) for fills in candidates]
+
+    fills = ("    islands = 0", "    islands = len(grid)", "    total = 0", "    islands = = 1")
+    chosen = choose_candidate(_result(*fills), validator, None, by_length)
+    # the longest valid fill with no name problem wins; the invalid one is never scored
+    assert chosen[1] == ("    islands = len(grid)",) and chosen[2] is True
+    assert "    islands = = 1" not in seen
+    # a scorer that cannot score leaves the engine's order
+    assert choose_candidate(_result(*fills), validator, None, lambda candidates: None)[1] == ("    islands = 0",)
+
+
+@pytest.mark.slow
+def test_the_continuation_joins_a_diffusion_fill_and_the_joint_score_chooses() -> None:
+    if not (SHIPPED_WEIGHTS / "model.safetensors").is_file():
+        pytest.skip("shipped model not present: unmask/model/weights/model.safetensors is missing")
+    engine = load_engine()
+    prefix = "def total(values):\n    result = 0\n    for value in values:\n"
+    plan = plan_infill(prefix, "\n    return result\n", "python")
+    validator, scorer, alternative = validator_for(plan), joint_scorer(engine, plan), continuation_request(plan)
+    assert validator is not None and scorer is not None and alternative is not None
+    request, stop = alternative
+    assert request.mode == "ar" and request.segments == plan.request.segments
+    continued = choose_candidate(run_fill(engine, request, validate=validator, stop=stop), validator, stop)
+    outcome = fill_document(engine, plan)
+    fills = [candidate.fills for candidate in outcome.result.candidates]
+    if continued[2]:
+        assert continued[1] in fills  # the continuation is one of the candidates
+    assert outcome.valid is True
+    valid = [end_lines(plan, f) for f in fills]
+    valid = [f for f in valid if validator.check(f).ok and validator.name_problems(f) == 0]
+    scores = scorer(valid)
+    assert scores is not None and outcome.fills == valid[scores.index(max(scores))]
+    # no continuation joins an append (already AR), several holes, or a re-roll
+    assert continuation_request(plan_cursor(prefix, "python", len(prefix))) is None
+    assert joint_scorer(FakeEngine(), plan) is None
 
 
 class _Rounds:

@@ -303,6 +303,28 @@ def test_preallocated_ar_cache_matches_a_full_causal_pass(tiny_model_dir: Path) 
     assert torch.allclose(torch.stack(steps[:-1]), full[4:-1], atol=1e-4)
 
 
+def test_joint_scores_are_the_causal_log_probability_of_the_whole_text(tiny_model_dir: Path) -> None:
+    engine = infill_engine(tiny_model_dir, dtype="float32", pointer_weight=0.0)
+    causal = embedded_causal(engine)
+    prefix, suffix = "def add(a, b):\n", "\n\n\nprint(add(1, 2))\n"
+    middles = ["    return a + b", "    return a - b", ""]
+    scores = engine.score_infills(prefix, middles, suffix)
+    assert scores is not None and len(scores) == 3
+    for middle, score in zip(middles, scores, strict=True):  # token by token through the AR cache
+        ids = [engine.codec.bos_id] + engine.codec.encode(prefix + middle + suffix)
+        total = 0.0
+        with torch.no_grad():
+            logits, cache = causal.prefill(ids[:1])
+            for token in ids[1:]:
+                total += float(logits.float().log_softmax(-1)[token])
+                logits, cache = causal.extend(cache, token)
+        assert abs(total - score) < 1e-3 * len(ids)
+    # a prefix and suffix far past the window are cropped once for all middles: the same middle scores the same
+    long_prefix = "x = 1\n" * 2000 + prefix
+    cropped = engine.score_infills(long_prefix, ["    return a + b", "    return a + b", "    return (a + b)"], suffix * 500)
+    assert cropped is not None and cropped[0] == cropped[1] and cropped[0] != cropped[2]
+
+
 def test_a_continuation_that_loops_on_a_short_unit_stops(tiny_model_dir: Path) -> None:
     from unmask.model.autoregressive import LOOP_REPEATS, ar_fill, looping
 

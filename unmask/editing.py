@@ -665,8 +665,12 @@ def _cut(fills: tuple[str, ...], stop: StopRule | None) -> tuple[str, ...]:
     return tuple(_without_repeats(fill) for fill in fills)
 
 
+#: scores whole candidates (one tuple of fills each) for ranking, higher is better; None when it cannot
+Scorer = Callable[[Sequence[tuple[str, ...]]], list[float] | None]
+
+
 def choose_candidate(
-    result: FillResult, validator: PlanValidator | None, stop: StopRule | None
+    result: FillResult, validator: PlanValidator | None, stop: StopRule | None, scorer: Scorer | None = None
 ) -> tuple[Candidate, tuple[str, ...], bool | None, str | None]:
     """The best candidate whose fills, cut by the stop rule and before a repeated line, pass validation; the
     engine's best, marked invalid, if none does. Returns (candidate, fills, valid, reason); ``valid`` is None
@@ -676,7 +680,8 @@ def choose_candidate(
     Among valid candidates the engine's order (best first) decides, except that in Python a candidate with fewer
     name problems (reads of names nothing binds, locals assigned and never read) wins, and a fill that is only
     whitespace loses to one that writes code: a hole is there to be filled, and a fill that leaves the code
-    around it reading an undefined name is wrong whatever the model's score.
+    around it reading an undefined name is wrong whatever the model's score. With a ``scorer``
+    (:func:`joint_scorer`), its score of the whole document decides among the rest instead of the engine's order.
 
     When none is valid, the first that only Python's own parser rejects (tree-sitter accepts it: the shape is
     right, an indentation or an empty block is not) comes before the engine's best."""
@@ -700,12 +705,15 @@ def choose_candidate(
         if len(passing) == 1 or validator is None:
             return passing[0]
 
-        def rank(entry: tuple[Candidate, tuple[str, ...], bool | None, str | None]) -> tuple[bool, int]:
-            blank = not any(fill.strip() for fill in entry[1])
-            problems = validator.name_problems(entry[1])
-            return blank, 0 if problems is None else problems
+        scores = scorer([entry[1] for entry in passing]) if scorer is not None else None
 
-        return min(passing, key=rank)  # min is stable: ties keep the engine's order
+        def rank(index: int) -> tuple[bool, int, float]:
+            fills = passing[index][1]
+            blank = not any(fill.strip() for fill in fills)
+            problems = validator.name_problems(fills)
+            return blank, 0 if problems is None else problems, -scores[index] if scores else 0.0
+
+        return passing[min(range(len(passing)), key=rank)]  # min is stable: ties keep the engine's order
     if first is None:
         raise NoHoles("the engine returned no candidates")
     if result.mode == "ar" and validator is not None:
@@ -742,6 +750,53 @@ def _valid_line_prefix(
             if verdict.ok:
                 return candidate, fills, True, verdict.reason
     return None
+
+
+def joint_scorer(engine: Engine, plan: FillPlan) -> Scorer | None:
+    """Scores a one-hole plan's candidates by how probable the engine's causal mode finds the whole document
+    with each fill placed (:meth:`~unmask.model.engine.InfillEngine.score_infills`): the prefix, the fill *and
+    the code after it*, so a fill the rest of the function does not follow from scores low. None for several
+    holes or an engine that cannot score."""
+    score = getattr(engine, "score_infills", None)
+    if score is None or len(plan.spans) != 1:
+        return None
+    (start, end), = plan.spans
+    prefix, suffix = plan.text[:start], plan.text[end:]
+
+    def scorer(candidates: Sequence[tuple[str, ...]]) -> list[float] | None:
+        scores = score(prefix, [place_fill(plan, 0, fills[0]) for fills in candidates], suffix)
+        return None if scores is None else list(scores)
+
+    return scorer
+
+
+def continuation_request(plan: FillPlan) -> tuple[FillRequest, StopRule] | None:
+    """For a one-hole diffusion fill in a known language: the greedy AR continuation of the same hole from its
+    prefix, with the continuation stop rule, to join the diffusion candidates (None otherwise). Left to right
+    from the prefix alone it is often the better line; the joint score (:func:`joint_scorer`), which reads the
+    code after the hole too, decides between them."""
+    request = plan.request
+    if len(plan.spans) != 1 or request.resolved_mode() != "diffusion" or plan.language is None:
+        return None
+    if any(hole.draft is not None for hole in request.holes):
+        return None  # re-rolling a draft keeps its pinned tokens: a fresh continuation would ignore them
+    stop = ContinuationStop(request.segments[0], _spec(plan.language))
+    return request.with_options(mode="ar", candidates=1, temperature=0.0), stop
+
+
+def with_continuation(
+    result: FillResult, continued: FillResult, validator: PlanValidator, stop: StopRule
+) -> FillResult:
+    """``result`` with the continuation's best valid fill (cut by its stop rule, see :func:`choose_candidate`)
+    added last, and its passes and time counted; unchanged apart from those when no continuation is valid."""
+    candidate, fills, valid, _ = choose_candidate(continued, validator, stop)
+    extra = (replace(candidate, fills=fills, valid=True),) if valid else ()
+    return replace(
+        result,
+        candidates=result.candidates + extra,
+        forward_passes=result.forward_passes + continued.forward_passes,
+        elapsed_s=result.elapsed_s + continued.elapsed_s,
+    )
 
 
 #: a greedy fill none of whose candidates passes validation gets one more round: this many sampled candidates
@@ -784,13 +839,19 @@ def fill_document(
     samples a second round (:func:`retry_request`) before giving up."""
     validator = validator_for(plan)
     stop = stop_rule_for(plan)
+    scorer = joint_scorer(engine, plan)
     result = run_fill(engine, plan.request, validate=validator, stop=stop, on_step=on_step, cancelled=cancelled)
+    alternative = continuation_request(plan) if scorer is not None else None
+    if alternative is not None and validator is not None:
+        request, alternative_stop = alternative
+        continued = run_fill(engine, request, validate=validator, stop=alternative_stop, cancelled=cancelled)
+        result = with_continuation(result, continued, validator, alternative_stop)
     result = distinct_candidates(plan, result)
-    candidate, fills, valid, reason = choose_candidate(result, validator, stop)
+    candidate, fills, valid, reason = choose_candidate(result, validator, stop, scorer)
     again = retry_request(plan, valid) if retry else None
     if again is not None:
         second = run_fill(engine, again, validate=validator, stop=stop, on_step=on_step, cancelled=cancelled)
         result = merge_rounds(plan, result, second)
-        candidate, fills, valid, reason = choose_candidate(result, validator, stop)
+        candidate, fills, valid, reason = choose_candidate(result, validator, stop, scorer)
     edits = edits_for(plan, fills)
     return FillOutcome(plan, result, candidate, fills, edits, apply_edits(plan.text, edits), valid, reason)

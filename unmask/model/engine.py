@@ -6,7 +6,7 @@ A backend supplies a :class:`~unmask.model.diffusion.Denoiser` (or None: AR only
 
 from __future__ import annotations
 
-from collections.abc import Generator
+from collections.abc import Generator, Sequence
 
 import torch
 
@@ -38,6 +38,28 @@ class InfillEngine:
 
     def describe(self) -> dict[str, object]:
         return {"name": self.name, **self.info}
+
+    def score_infills(self, prefix: str, middles: Sequence[str], suffix: str) -> list[float] | None:
+        """How probable the causal mode finds ``prefix + middle + suffix`` for each middle: log-probability in
+        nats summed over the tokens, up to a constant shared by all middles (higher is better). The prefix and
+        suffix are cropped to the window at token boundaries, the same for every middle, and each text is then
+        tokenized whole, as the AR mode was trained. None when the backend cannot score (no ``score`` method)."""
+        score = getattr(self.causal, "score", None)
+        if score is None or not middles:
+            return None
+        window = self.causal.window  # type: ignore[union-attr]
+        bos = [] if self.codec.bos_id is None else [self.codec.bos_id]
+        head = self.codec.encode(prefix[-window * 8 :])
+        tail = self.codec.encode(suffix[: window * 8])
+        longest = max(len(self.codec.encode(middle)) for middle in middles)
+        room = max(0, window - len(bos) - longest)
+        keep_tail = min(len(tail), max(room // 3, room - len(head)))
+        keep_head = min(len(head), room - keep_tail)
+        before = self.codec.decode(head[len(head) - keep_head :]) if keep_head else ""
+        after = self.codec.decode(tail[:keep_tail])
+        rows = [(bos + self.codec.encode(before + middle + after))[:window] for middle in middles]
+        torch.set_flush_denormal(True)
+        return [float(value) for value in score(rows)]
 
     def iter_fill(
         self,

@@ -17,8 +17,11 @@ import contextlib
 import logging
 from collections.abc import Callable, Iterator
 from dataclasses import dataclass
+from typing import TypeVar
 
 from unmask.model.api import Engine, FillRequest, FillResult, ModelError, Step, StopRule, Validator
+
+T = TypeVar("T")
 
 logger = logging.getLogger(__name__)
 
@@ -104,6 +107,10 @@ class Jobs:
             if close is not None:
                 with contextlib.suppress(RuntimeError):  # executor already shut down
                     self._executor.submit(close)
+
+    async def call(self, function: Callable[..., T], *args: object) -> T:
+        """``function(*args)`` on the inference thread (model work must not block the event loop)."""
+        return await asyncio.get_running_loop().run_in_executor(self._executor, function, *args)
 
     def shutdown(self) -> None:
         for task in self._tasks.values():

@@ -295,6 +295,20 @@ class EmbeddedCausal:
         query = hidden[0, -1]
         return self._head(query, memory), CausalState(slots, memory, query)
 
+    def score(self, rows: Sequence[Sequence[int]]) -> list[float]:
+        """Each row's log-probability in nats, summed over its tokens after the first, in one causal batch (the
+        plain model, without the pointer)."""
+        width = max(len(row) for row in rows)
+        ids = torch.zeros((len(rows), width), dtype=torch.long)
+        known = torch.zeros((len(rows), width - 1), dtype=torch.bool)
+        for index, row in enumerate(rows):
+            ids[index, : len(row)] = torch.tensor(row)
+            known[index, : len(row) - 1] = True
+        with torch.no_grad():
+            logp = self.model(ids, causal=True)[:, :-1].float().log_softmax(-1)
+        token_logp = logp.gather(2, ids[:, 1:, None])[..., 0]
+        return (token_logp * known).sum(1).tolist()
+
     def extend(self, cache: Any, token: int) -> tuple[torch.Tensor, Any]:
         state: CausalState = cache
         slots = state.slots

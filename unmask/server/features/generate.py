@@ -18,12 +18,15 @@ from unmask.editing import (
     TextEdit,
     apply_edits,
     choose_candidate,
+    continuation_request,
     distinct_candidates,
     edits_for,
+    joint_scorer,
     merge_rounds,
     retry_request,
     stop_rule_for,
     validator_for,
+    with_continuation,
 )
 from unmask.model.api import Candidate, FillResult, Step
 from unmask.server.convert import LineIndex, registry_language, versioned_workspace_edit
@@ -121,14 +124,19 @@ async def generate(
             result = await ls.jobs.run_fill(
                 engine, plan.request, validate=validate, stop=stop, on_step=on_step
             )
+            scorer = joint_scorer(engine, plan)
+            alternative = continuation_request(plan) if scorer is not None and validate is not None else None
+            if alternative is not None and validate is not None:  # the AR line joins, the joint score decides
+                continued = await ls.jobs.run_fill(engine, alternative[0], validate=validate, stop=alternative[1])
+                result = with_continuation(result, continued, validate, alternative[1])
             result = distinct_candidates(plan, result)
-            candidate, fills, valid, _ = choose_candidate(result, validate, stop)
+            candidate, fills, valid, _ = await ls.jobs.call(choose_candidate, result, validate, stop, scorer)
             again = retry_request(plan, valid) if retry else None
             if again is not None:  # nothing valid: one sampled round more, then the best of both
                 progress.report("no candidate parses: sampling more")
                 second = await ls.jobs.run_fill(engine, again, validate=validate, stop=stop, on_step=on_step)
                 result = merge_rounds(plan, result, second)
-                candidate, fills, valid, _ = choose_candidate(result, validate, stop)
+                candidate, fills, valid, _ = await ls.jobs.call(choose_candidate, result, validate, stop, scorer)
             placed = tuple(edits_for(plan, fills))
             edits = tuple(e for e in placed if snapshot.text[e.start : e.end] != e.new_text)
             parsed = "" if valid is not False else ", no candidate parses"
