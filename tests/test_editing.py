@@ -286,8 +286,11 @@ def test_the_continuation_joins_a_diffusion_fill_and_the_joint_score_chooses() -
     valid = [f for f in valid if validator.check(f).ok and validator.name_problems(f) == 0]
     scores = scorer(valid)
     assert scores is not None and outcome.fills == valid[scores.index(max(scores))]
-    # no continuation joins an append (already AR), several holes, or a re-roll
+    # no continuation joins an append (already AR) or the regeneration of a selection
     assert continuation_request(plan_cursor(prefix, "python", len(prefix))) is None
+    text = "def f(x):\n    return x + 1\n\n\nprint(f(2))\n"
+    regenerate = plan_range(text, "python", text.index("x + 1"), text.index("x + 1") + 5)
+    assert regenerate.request.resolved_mode() == "diffusion" and continuation_request(regenerate) is None
     assert joint_scorer(FakeEngine(), plan) is None
 
 

@@ -780,6 +780,8 @@ def continuation_request(plan: FillPlan) -> tuple[FillRequest, StopRule] | None:
         return None
     if any(hole.draft is not None for hole in request.holes):
         return None  # re-rolling a draft keeps its pinned tokens: a fresh continuation would ignore them
+    if any(hole.original is not None for hole in request.holes):
+        return None  # regenerating a selection: its length is known, and the measured gain is on empty holes
     stop = ContinuationStop(request.segments[0], _spec(plan.language))
     return request.with_options(mode="ar", candidates=1, temperature=0.0), stop
 
