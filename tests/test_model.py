@@ -311,7 +311,9 @@ def test_joint_scores_are_the_causal_log_probability_of_the_whole_text(tiny_mode
     scores = engine.score_infills(prefix, middles, suffix)
     assert scores is not None and len(scores) == 3
     for middle, score in zip(middles, scores, strict=True):  # token by token through the AR cache
-        ids = [engine.codec.bos_id] + engine.codec.encode(prefix + middle + suffix)
+        bos = engine.codec.bos_id
+        assert bos is not None
+        ids = [bos] + engine.codec.encode(prefix + middle + suffix)
         total = 0.0
         with torch.no_grad():
             logits, cache = causal.prefill(ids[:1])
