@@ -146,6 +146,13 @@ def canvas_lengths(request: FillRequest, codec: TextCodec) -> list[tuple[int, ..
     return sorted(set(rows), key=rows.index)
 
 
+def split_room(head: int, tail: int, room: int) -> tuple[int, int]:
+    """How many tokens of a ``head``-token prefix (its end) and a ``tail``-token suffix (its start) fit in ``room``:
+    the suffix gets at least a third of the room when it has that much, the prefix the rest first."""
+    keep_tail = min(tail, max(room // 3, room - head))
+    return min(head, room - keep_tail), keep_tail
+
+
 def layout_rows(
     request: FillRequest, codec: TextCodec, lengths: list[tuple[int, ...]], window: int
 ) -> Layout:
@@ -167,8 +174,7 @@ def layout_rows(
             raise ModelError(
                 f"the holes need {fixed} tokens, more than the model's window of {window}; fill fewer or smaller holes"
             )
-        keep_tail = min(len(last), max(room // 3, room - len(first)))
-        keep_head = min(len(first), room - keep_tail)
+        keep_head, keep_tail = split_room(len(first), len(last), room)
         ids = bos + (first[len(first) - keep_head :] if keep_head else [])
         canvas, hole_of, offset = [], [], []
         for index, size in enumerate(row_lengths):

@@ -12,7 +12,7 @@ import torch
 
 from unmask.model.api import FillRequest, FillResult, ModelError, Step, StopRule, Validator
 from unmask.model.autoregressive import CausalModel, ar_fill
-from unmask.model.diffusion import Denoiser, TextCodec, diffusion_fill
+from unmask.model.diffusion import Denoiser, TextCodec, diffusion_fill, split_room
 
 
 class InfillEngine:
@@ -53,8 +53,7 @@ class InfillEngine:
         tail = self.codec.encode(suffix[: window * 8])
         longest = max(len(self.codec.encode(middle)) for middle in middles)
         room = max(0, window - len(bos) - longest)
-        keep_tail = min(len(tail), max(room // 3, room - len(head)))
-        keep_head = min(len(head), room - keep_tail)
+        keep_head, keep_tail = split_room(len(head), len(tail), room)
         before = self.codec.decode(head[len(head) - keep_head :]) if keep_head else ""
         after = self.codec.decode(tail[:keep_tail])
         rows = [(bos + self.codec.encode(before + middle + after))[:window] for middle in middles]
