@@ -7,10 +7,14 @@ from pathlib import Path
 
 import pytest
 
+from unmask.editing import plan_range
 from unmask.grammar.document import parse_document
+from unmask.model.api import SHIPPED_WEIGHTS, load_engine
+from unmask.model.engine import InfillEngine
 from unmask.refactor.discover import discover
 from unmask.refactor.errors import SelectionError
 from unmask.refactor.files import SourceFile, stale_temps, write_bytes_atomically
+from unmask.refactor.filling import SiteTask, fill_site
 from unmask.refactor.selection import HoleSelector, PatternSelector, QuerySelector, disjoint
 
 SOURCE = """def outer(a):
@@ -109,3 +113,20 @@ def test_atomic_write_keeps_mode_and_leaves_no_temp(tmp_path: Path) -> None:
     assert [p.name for p in stale_temps(path)] == [".f.py.abc123.unmask"]
     write_bytes_atomically(path, b"y = 3\n")
     assert path.read_bytes() == b"y = 3\n"
+
+
+@pytest.mark.slow
+def test_a_site_s_valid_candidates_come_best_joint_score_first() -> None:
+    if not (SHIPPED_WEIGHTS / "model.safetensors").is_file():
+        pytest.skip("shipped model not present: unmask/model/weights/model.safetensors is missing")
+    engine = load_engine()
+    assert isinstance(engine, InfillEngine)
+    text = "def mean(values):\n    total = sum(values)\n    return total / len(values)\n\n\nprint(mean([1, 2]))\n"
+    start = text.index("total = sum")
+    plan = plan_range(text, "python", start, text.index("\n\n\n"), candidates=4, temperature=0.8, seed=3)
+    result = fill_site(engine, SiteTask(0, 0, plan))
+    assert result.error is None and len(result.candidates) >= 2
+    (span_start, span_end), = plan.spans
+    middles = [edits[0].new_text for edits in result.candidates]
+    scores = engine.score_infills(text[:span_start], middles, text[span_end:])
+    assert scores is not None and scores == sorted(scores, reverse=True)

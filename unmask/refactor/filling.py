@@ -4,7 +4,8 @@ A :class:`SiteTask` is a value (a :class:`~unmask.editing.FillPlan` of one place
 sent to a worker process or a Ray actor. :func:`fill_site` runs the engine once for it (``candidates`` in the
 plan's request), cuts each candidate with the AR stop rule, validates it by reparsing the file with the fill
 in place, and returns the distinct valid candidates, best first, as placed :class:`~unmask.editing.TextEdit`
-tuples. Nothing here writes files.
+tuples. "Best" is the engine's joint score of the whole window with the fill in place
+(:func:`~unmask.editing.joint_scorer`) when it has one, else the engine's own order. Nothing here writes files.
 
 Workers (:func:`open_workers`): ``inline`` (``--jobs 1``: this process), ``local`` (``--jobs N``: N spawned
 processes, one engine each) and ``ray`` (``--engine ray``: N Ray actors, one engine each, on a local Ray
@@ -21,7 +22,7 @@ from dataclasses import dataclass, field
 from multiprocessing import get_context
 from typing import Any, Protocol
 
-from unmask.editing import FillPlan, TextEdit, edits_for, stop_rule_for, validator_for
+from unmask.editing import FillPlan, TextEdit, edits_for, joint_scorer, stop_rule_for, validator_for
 from unmask.grammar.errors import GrammarError
 from unmask.model.api import Engine, ModelError, load_engine, run_fill
 from unmask.refactor.errors import EngineUnavailable
@@ -75,6 +76,7 @@ def fill_site(engine: Engine, task: SiteTask) -> SiteResult:
     except ModelError as exc:
         return SiteResult(task.file, task.site, error=str(exc))
     valid: list[tuple[TextEdit, ...]] = []
+    valid_fills: list[tuple[str, ...]] = []
     rejected: list[str] = []
     for candidate in result.candidates:
         fills = candidate.fills
@@ -92,6 +94,11 @@ def fill_site(engine: Engine, task: SiteTask) -> SiteResult:
             rejected.append(verdict.reason or "the fill does not parse")
         elif edits not in valid:
             valid.append(edits)
+            valid_fills.append(fills)
+    scorer = joint_scorer(engine, plan) if len(valid) > 1 else None
+    scores = scorer(valid_fills) if scorer is not None else None
+    if scores is not None:  # sorted is stable: equal scores keep the engine's order
+        valid = [valid[i] for i in sorted(range(len(valid)), key=lambda i: -scores[i])]
     return SiteResult(task.file, task.site, tuple(valid), tuple(rejected))
 
 
