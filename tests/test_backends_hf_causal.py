@@ -57,6 +57,13 @@ def test_continuation_with_kv_cache_equals_greedy_decoding_without_it(plain_engi
     assert [t.id for t in result.best.tokens[0]] == expected
 
 
+def test_a_line_beam_request_falls_back_to_the_greedy_continuation(plain_engine) -> None:  # type: ignore[no-untyped-def]
+    greedy = run_fill(plain_engine, FillRequest.single(PREFIX, "", HoleSpec(max_tokens=8), mode="ar"))
+    beam = FillRequest.single(PREFIX, "", HoleSpec(max_tokens=8), mode="ar", line_beam=4, candidates=8, temperature=0.9)
+    result = run_fill(plain_engine, beam)  # this backend has no batched beams
+    assert [candidate.text for candidate in result.candidates] == [greedy.best.text]
+
+
 def test_infill_uses_the_psm_fim_prompt(fim_engine) -> None:  # type: ignore[no-untyped-def]
     calls = record_inputs(fim_engine)
     result = run_fill(fim_engine, FillRequest.single(PREFIX, SUFFIX, HoleSpec(max_tokens=3)))

@@ -13,6 +13,7 @@ from unmask.editing import (
     apply_edits,
     choose_candidate,
     continuation_request,
+    continuation_requests,
     distinct_candidates,
     edits_for,
     enclosing_kinds,
@@ -277,10 +278,18 @@ def test_the_continuation_joins_a_diffusion_fill_and_the_joint_score_chooses() -
     request, stop = alternative
     assert request.mode == "ar" and request.segments == plan.request.segments
     continued = choose_candidate(run_fill(engine, request, validate=validator, stop=stop), validator, stop)
+    (_, greedy_stop), (beam, beam_stop) = continuation_requests(plan)
+    assert greedy_stop is beam_stop and beam.line_beam > 1 and beam.mode == "ar"
+    lines = run_fill(engine, beam, validate=validator, stop=beam_stop).candidates
+    assert len(lines) > 1 and all("\n" not in line.text.strip() for line in lines)
     outcome = fill_document(engine, plan)
     fills = [candidate.fills for candidate in outcome.result.candidates]
     if continued[2]:
         assert continued[1] in fills  # the continuation is one of the candidates
+    for line in lines:  # and so is every valid line of the beam
+        placed = end_lines(plan, line.fills)
+        if validator.check(placed).ok:
+            assert placed in fills
     assert outcome.valid is True
     valid = [end_lines(plan, f) for f in fills]
     valid = [f for f in valid if validator.check(f).ok and validator.name_problems(f) == 0]

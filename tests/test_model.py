@@ -303,6 +303,51 @@ def test_preallocated_ar_cache_matches_a_full_causal_pass(tiny_model_dir: Path) 
     assert torch.allclose(torch.stack(steps[:-1]), full[4:-1], atol=1e-4)
 
 
+def test_batched_beams_match_one_sequence_at_a_time(tiny_model_dir: Path) -> None:
+    engine = infill_engine(tiny_model_dir, dtype="float32", pointer_weight=0.0)
+    causal = embedded_causal(engine)
+    assert causal.line_beams
+    ids = engine.codec.encode("def add(a, b):\n    return")
+    a, b, c = engine.codec.encode(" a")[0], engine.codec.encode(" b")[0], engine.codec.encode(" +")[0]
+    _, cache = causal.prefill(ids)
+    # three beams from the prefill's row, then reordered: beam 2 twice, beam 0 once
+    _, cache = causal.extend_beams(cache, [0, 0, 0], [a, b, c])
+    logits, cache = causal.extend_beams(cache, [2, 2, 0], [a, b, c])
+    for row, sequence in enumerate(([c, a], [c, b], [a, c])):
+        _, single = causal.prefill(ids)
+        for token in sequence:
+            expected, single = causal.extend(single, token)
+        assert torch.allclose(logits[row], expected, atol=1e-4)
+
+
+def test_a_line_beam_returns_the_most_probable_first_lines_best_first(tiny_model_dir: Path) -> None:
+    engine = infill_engine(tiny_model_dir, dtype="float32", pointer_weight=0.0)
+    causal = embedded_causal(engine)
+    prefix = "def add(a, b):\n    return"
+    request = FillRequest.single(prefix, "", HoleSpec(max_tokens=12), mode="ar", line_beam=3, candidates=4)
+    result = run_fill(engine, request)
+    texts = [candidate.text for candidate in result.candidates]
+    assert 1 <= len(texts) <= 4 and len(set(texts)) == len(texts)
+    assert all(text.strip() and "\n" not in text.strip() for text in texts)
+    totals = []
+    for candidate in result.candidates:  # each score is the mean log-probability of its own tokens
+        (tokens,) = candidate.tokens
+        assert engine.codec.decode([token.id for token in tokens]).startswith(candidate.text)
+        logits, cache = causal.prefill(engine.codec.encode(prefix) if engine.codec.bos_id is None
+                                       else [engine.codec.bos_id] + engine.codec.encode(prefix))
+        total = 0.0
+        for token in tokens:  # the search never writes mask or bos: they take no probability
+            logits = logits.detach().float()
+            logits[[t for t in engine.codec.banned_ids if t != engine.codec.eos_id]] = float("-inf")
+            total += float(logits.log_softmax(-1)[token.id])
+            logits, cache = causal.extend(cache, token.id)
+        assert abs(candidate.score - total / len(tokens)) < 1e-3
+        totals.append(total)
+    assert totals == sorted(totals, reverse=True)
+    # the search advanced all beams in one pass per token
+    assert result.forward_passes <= 1 + 12
+
+
 def test_joint_scores_are_the_causal_log_probability_of_the_whole_text(tiny_model_dir: Path) -> None:
     engine = infill_engine(tiny_model_dir, dtype="float32", pointer_weight=0.0)
     causal = embedded_causal(engine)

@@ -75,7 +75,10 @@ class FillRequest:
     after it), diffusion otherwise. steps: the most denoising steps (None: engine default). threshold: the
     confidence above which parallel decoding commits a token (None: engine default; 1.0 disables parallel
     commits and falls back to one token per step). temperature/top_p: sampling; temperature 0 is greedy.
-    candidates: how many distinct candidates to return, best first.
+    candidates: how many distinct candidates to return, best first. line_beam (AR only): above 1, beam search
+    of that width for the most probable *first lines* of the continuation (each ends at the end of its first
+    line of code, or earlier where the stop rule cuts), up to ``candidates`` of them, most probable first;
+    temperature is then ignored. An engine that cannot search returns its greedy continuation instead.
     """
 
     segments: tuple[str, ...]
@@ -88,6 +91,7 @@ class FillRequest:
     top_p: float = 1.0
     seed: int = 0
     candidates: int = 1
+    line_beam: int = 0
 
     def __post_init__(self) -> None:
         if len(self.segments) != len(self.holes) + 1:
@@ -98,6 +102,8 @@ class FillRequest:
             raise ValueError(f"mode must be one of {', '.join(MODES)}, not {self.mode!r}")
         if self.candidates < 1:
             raise ValueError("candidates must be at least 1")
+        if self.line_beam < 0:
+            raise ValueError("line_beam must be 0 or more")
 
     @classmethod
     def single(cls, prefix: str, suffix: str, hole: HoleSpec | None = None, **options: object) -> FillRequest:

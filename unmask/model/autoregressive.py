@@ -3,6 +3,12 @@
 Stops at end-of-sequence, at the token budget, or where the caller's syntax-aware ``stop`` rule cuts the
 text (end of statement or block), or when the last tokens repeat one short unit many times (a loop: see
 :func:`looping`). Yields a :class:`Step` every few tokens so editors can show the text grow.
+
+With ``line_beam`` (see :class:`~unmask.model.api.FillRequest`) it instead searches the most probable first
+lines: a beam of that width, all beams advanced in one batched pass per token (a model with
+``extend_beams``), each hypothesis finished at the end of its first line of code. Greedy decoding commits to its
+first guess at every token (``return a ==`` once ``==`` is likelier than ``+`` after ``a``); the beam keeps the
+runner-up lines, and the caller ranks them with the code after the hole in view.
 """
 
 from __future__ import annotations
@@ -20,6 +26,8 @@ from unmask.model.diffusion import TextCodec
 
 #: Yield a progress step after this many new tokens.
 STEP_EVERY = 4
+#: a line beam hypothesis longer than this many tokens is dropped (a first line rarely is)
+LINE_BEAM_TOKENS = 48
 #: a continuation whose last tokens are one unit of at most LOOP_UNIT tokens said LOOP_REPEATS times in a row
 #: (``list(list(list(…``, ``.quantum.quantum…``) has fallen into a loop it will not leave: it stops there
 LOOP_UNIT = 3
@@ -28,6 +36,9 @@ LOOP_REPEATS = 8
 
 class CausalModel(Protocol):
     window: int
+    #: optional, for ``line_beam``: a true ``line_beams`` attribute and ``extend_beams(cache, parents, tokens) ->
+    #: (logits (N, V), cache)``, which appends ``tokens[i]`` to the sequence of beam ``parents[i]`` (beams of the
+    #: previous call; the prefill's row is beam 0) in one pass
 
     def prefill(self, ids: list[int]) -> tuple[torch.Tensor, Any]:
         """Logits (V,) for the token after ``ids`` and an opaque cache."""
@@ -78,6 +89,22 @@ def looping(ids: list[int], unit: int = LOOP_UNIT, repeats: int = LOOP_REPEATS) 
     return False
 
 
+def _context(model: CausalModel, codec: TextCodec, prefix: str, budget: int) -> tuple[list[int], str, list[int] | None]:
+    """The ids to prefill (bos and the end of the prefix, leaving ``budget`` positions), with token healing."""
+    prefix_ids = codec.encode(prefix[-model.window * 8 :])
+    prefix_ids, heal_text, heal_ids = heal_prefix(codec, prefix_ids)
+    bos = [] if codec.bos_id is None else [codec.bos_id]
+    keep = max(1, model.window - budget - len(bos))
+    return bos + prefix_ids[-keep:], heal_text, heal_ids
+
+
+def first_line_end(text: str) -> int | None:
+    """Where the first line of code in ``text`` ends (its line break), or None while it has not ended."""
+    leading = len(text) - len(text.lstrip())
+    end = text.find("\n", leading)
+    return end if end > 0 and text[:end].strip() else None
+
+
 def ar_fill(
     model: CausalModel,
     codec: TextCodec,
@@ -86,13 +113,13 @@ def ar_fill(
     stop: StopRule | None = None,
 ) -> Iterator[Step | FillResult]:
     started = time.perf_counter()
-    hole = request.holes[0]
-    budget = hole.max_tokens
-    prefix_ids = codec.encode(request.segments[0][-model.window * 8 :])
-    prefix_ids, heal_text, heal_ids = heal_prefix(codec, prefix_ids)
-    bos = [] if codec.bos_id is None else [codec.bos_id]
-    keep = max(1, model.window - budget - len(bos))
-    ids = bos + prefix_ids[-keep:]
+    budget = request.holes[0].max_tokens
+    if request.line_beam > 1 and getattr(model, "line_beams", False):
+        yield from _line_beam(model, codec, request, stop, started)
+        return
+    if request.line_beam > 1:  # no beam search here: the greedy continuation stands in
+        request = replace(request, candidates=1, temperature=0.0)
+    ids, heal_text, heal_ids = _context(model, codec, request.segments[0], budget)
     banned = [t for t in codec.banned_ids if t != codec.eos_id]
     candidates: list[Candidate] = []
     passes = 0
@@ -141,6 +168,82 @@ def ar_fill(
         candidates=tuple(candidates),
         mode="ar",
         steps=max(1, passes),
+        forward_passes=passes,
+        elapsed_s=time.perf_counter() - started,
+    )
+
+
+def _line_beam(
+    model: Any, codec: TextCodec, request: FillRequest, stop: StopRule | None, started: float
+) -> Iterator[FillResult]:
+    """Beam search for the most probable first lines (see module docstring); finished lines best first."""
+    width = request.line_beam
+    budget = min(request.holes[0].max_tokens, LINE_BEAM_TOKENS)
+    ids, heal_text, heal_ids = _context(model, codec, request.segments[0], budget)
+    banned = [t for t in codec.banned_ids if t != codec.eos_id]
+    with torch.no_grad():
+        logits, cache = model.prefill(ids)
+    logits = logits[None]
+    passes = 1
+    beams: list[tuple[float, list[int], list[float]]] = [(0.0, [], [])]  # log-probability, tokens, their probs
+    finished: dict[str, tuple[float, list[int], list[float]]] = {}
+    for _ in range(budget):
+        logp = logits.float()
+        if banned:
+            logp[:, banned] = float("-inf")
+        if heal_ids is not None and not beams[0][1]:
+            allowed = torch.full_like(logp, float("-inf"))
+            allowed[:, heal_ids] = 0.0
+            logp = logp + allowed
+        logp = logp.log_softmax(-1)
+        total = logp + torch.tensor([beam[0] for beam in beams])[:, None]
+        vocab = total.shape[1]
+        values, flat = total.flatten().topk(min(2 * width, total.numel()))
+        kept: list[tuple[float, list[int], list[float]]] = []
+        parents: list[int] = []
+        for value, index in zip(values.tolist(), flat.tolist()):
+            if value == float("-inf"):
+                break
+            parent, token = divmod(index, vocab)
+            _, tokens, probs = beams[parent]
+            step_p = math.exp(float(logp[parent, token]))
+            if token == codec.eos_id:
+                text = codec.decode(tokens)[len(heal_text) :]
+                if text.strip():
+                    finished.setdefault(text, (value, tokens, probs))
+                continue
+            grown, grown_p = tokens + [token], probs + [step_p]
+            text = codec.decode(grown)[len(heal_text) :]
+            ends = [at for at in (first_line_end(text), stop(text) if stop is not None else None) if at is not None]
+            if ends:
+                line = text[: min(ends)].rstrip()
+                if line.strip():
+                    finished.setdefault(line, (value, grown, grown_p))
+                continue
+            if len(kept) < width:
+                kept.append((value, grown, grown_p))
+                parents.append(parent)
+        if not kept or len(finished) >= request.candidates:
+            break
+        with torch.no_grad():
+            logits, cache = model.extend_beams(cache, parents, [tokens[-1] for _, tokens, _ in kept])
+        passes += 1
+        beams = kept
+    else:  # the token budget ran out: the live lines stand in, as a plain continuation returns its text
+        for value, tokens, probs in beams:
+            text = codec.decode(tokens)[len(heal_text) :].rstrip()
+            if text.strip():
+                finished.setdefault(text, (value, tokens, probs))
+    candidates = []
+    for text, (value, tokens, probs) in sorted(finished.items(), key=lambda item: -item[1][0])[: request.candidates]:
+        shown = tuple(Token(id=t, text=codec.token_text(t), confidence=p) for t, p in zip(tokens, probs))
+        if heal_text and shown:
+            shown = (replace(shown[0], text=shown[0].text[len(heal_text) :]),) + shown[1:]
+        candidates.append(Candidate(fills=(text,), score=value / max(1, len(tokens)), tokens=(shown,)))
+    yield FillResult(
+        candidates=tuple(candidates),
+        mode="ar",
+        steps=passes,
         forward_passes=passes,
         elapsed_s=time.perf_counter() - started,
     )

@@ -309,9 +309,8 @@ class EmbeddedCausal:
         token_logp = logp.gather(2, ids[:, 1:, None])[..., 0]
         return (token_logp * known).sum(1).tolist()
 
-    def extend(self, cache: Any, token: int) -> tuple[torch.Tensor, Any]:
-        state: CausalState = cache
-        slots = state.slots
+    def _room(self, slots: list[CacheSlot]) -> int:
+        """The cache length, after making room for one more position."""
         length = slots[0].length
         if length >= self.model.config.max_position:
             raise ModelError("continuation ran past the model's positions")
@@ -320,6 +319,37 @@ class EmbeddedCausal:
                 room = min(self.model.config.max_position, 2 * slot.k.shape[2]) - slot.k.shape[2]
                 slot.k = torch.cat((slot.k, slot.k.new_empty(slot.k.shape[:2] + (room,) + slot.k.shape[3:])), 2)
                 slot.v = torch.cat((slot.v, slot.v.new_empty(slot.v.shape[:2] + (room,) + slot.v.shape[3:])), 2)
+        return length
+
+    @property
+    def line_beams(self) -> bool:
+        """Whether :meth:`extend_beams` may be used: the AR pointer's memory is one sequence's, so not with it."""
+        return not self.pointer.enabled
+
+    def extend_beams(self, cache: Any, parents: Sequence[int], tokens: Sequence[int]) -> tuple[torch.Tensor, Any]:
+        """Logits (N, V) after appending ``tokens[i]`` to beam ``parents[i]``'s sequence, all N in one pass; the
+        cache's rows are first copied into the new beams' order (the prefill's row is beam 0)."""
+        state: CausalState = cache
+        if state.memory is not None:
+            raise ModelError("beam search runs without the AR pointer")
+        slots = state.slots
+        length = self._room(slots)
+        if list(parents) != list(range(slots[0].k.shape[0])):
+            order = torch.tensor(list(parents))
+            for slot in slots:
+                k, v = slot.k.new_empty((len(order),) + slot.k.shape[1:]), slot.v.new_empty((len(order),) + slot.v.shape[1:])
+                k[:, :, :length], v[:, :, :length] = slot.k[order, :, :length], slot.v[order, :, :length]
+                slot.k, slot.v = k, v
+        hidden, _ = self.steps.causal(self.model, torch.tensor(list(tokens))[:, None], torch.tensor([length]), slots)
+        for slot in slots:
+            slot.length += 1
+        state.query = hidden[:, -1]
+        return self.model.logits(state.query), state
+
+    def extend(self, cache: Any, token: int) -> tuple[torch.Tensor, Any]:
+        state: CausalState = cache
+        slots = state.slots
+        length = self._room(slots)
         hidden, _ = self.steps.causal(self.model, torch.tensor([[token]]), torch.tensor([length]), slots)
         for slot in slots:
             slot.length += 1

@@ -18,7 +18,7 @@ from unmask.editing import (
     TextEdit,
     apply_edits,
     choose_candidate,
-    continuation_request,
+    continuation_requests,
     distinct_candidates,
     edits_for,
     joint_scorer,
@@ -125,10 +125,11 @@ async def generate(
                 engine, plan.request, validate=validate, stop=stop, on_step=on_step
             )
             scorer = joint_scorer(engine, plan)
-            alternative = continuation_request(plan) if scorer is not None and validate is not None else None
-            if alternative is not None and validate is not None:  # the AR line joins, the joint score decides
-                continued = await ls.jobs.run_fill(engine, alternative[0], validate=validate, stop=alternative[1])
-                result = with_continuation(result, continued, validate, alternative[1])
+            alternatives = continuation_requests(plan) if scorer is not None and validate is not None else []
+            for request, alternative_stop in alternatives:  # AR lines join, the joint score decides
+                assert validate is not None
+                continued = await ls.jobs.run_fill(engine, request, validate=validate, stop=alternative_stop)
+                result = with_continuation(result, continued, validate, alternative_stop)
             result = distinct_candidates(plan, result)
             candidate, fills, valid, _ = await ls.jobs.call(choose_candidate, result, validate, stop, scorer)
             again = retry_request(plan, valid) if retry else None
