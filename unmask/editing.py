@@ -865,10 +865,10 @@ def fill_document(
     stop = stop_rule_for(plan)
     scorer = joint_scorer(engine, plan)
     result = run_fill(engine, plan.request, validate=validator, stop=stop, on_step=on_step, cancelled=cancelled)
-    for request, alternative_stop in continuation_requests(plan) if scorer is not None and validator is not None else ():
-        assert validator is not None
-        continued = run_fill(engine, request, validate=validator, stop=alternative_stop, cancelled=cancelled)
-        result = with_continuation(result, continued, validator, alternative_stop)
+    if scorer is not None and validator is not None:  # AR lines join, the joint score decides
+        for request, alternative_stop in continuation_requests(plan):
+            continued = run_fill(engine, request, validate=validator, stop=alternative_stop, cancelled=cancelled)
+            result = with_continuation(result, continued, validator, alternative_stop)
     result = distinct_candidates(plan, result)
     candidate, fills, valid, reason = choose_candidate(result, validator, stop, scorer)
     again = retry_request(plan, valid) if retry else None

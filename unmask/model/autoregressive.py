@@ -187,7 +187,7 @@ def _line_beam(
     passes = 1
     beams: list[tuple[float, list[int], list[float]]] = [(0.0, [], [])]  # log-probability, tokens, their probs
     finished: dict[str, tuple[float, list[int], list[float]]] = {}
-    for _ in range(budget):
+    for step in range(budget):
         logp = logits.float()
         if banned:
             logp[:, banned] = float("-inf")
@@ -224,16 +224,17 @@ def _line_beam(
                 kept.append((value, grown, grown_p))
                 parents.append(parent)
         if not kept or len(finished) >= request.candidates:
+            beams = []
             break
-        with torch.no_grad():
-            logits, cache = model.extend_beams(cache, parents, [tokens[-1] for _, tokens, _ in kept])
-        passes += 1
         beams = kept
-    else:  # the token budget ran out: the live lines stand in, as a plain continuation returns its text
-        for value, tokens, probs in beams:
-            text = codec.decode(tokens)[len(heal_text) :].rstrip()
-            if text.strip():
-                finished.setdefault(text, (value, tokens, probs))
+        if step + 1 < budget:
+            with torch.no_grad():
+                logits, cache = model.extend_beams(cache, parents, [tokens[-1] for _, tokens, _ in kept])
+            passes += 1
+    for value, tokens, probs in beams:  # the token budget ran out: the live lines stand in, as in a continuation
+        text = codec.decode(tokens)[len(heal_text) :].rstrip()
+        if text.strip():
+            finished.setdefault(text, (value, tokens, probs))
     candidates = []
     for text, (value, tokens, probs) in sorted(finished.items(), key=lambda item: -item[1][0])[: request.candidates]:
         shown = tuple(Token(id=t, text=codec.token_text(t), confidence=p) for t, p in zip(tokens, probs))

@@ -125,11 +125,10 @@ async def generate(
                 engine, plan.request, validate=validate, stop=stop, on_step=on_step
             )
             scorer = joint_scorer(engine, plan)
-            alternatives = continuation_requests(plan) if scorer is not None and validate is not None else []
-            for request, alternative_stop in alternatives:  # AR lines join, the joint score decides
-                assert validate is not None
-                continued = await ls.jobs.run_fill(engine, request, validate=validate, stop=alternative_stop)
-                result = with_continuation(result, continued, validate, alternative_stop)
+            if scorer is not None and validate is not None:  # AR lines join, the joint score decides
+                for request, alternative_stop in continuation_requests(plan):
+                    continued = await ls.jobs.run_fill(engine, request, validate=validate, stop=alternative_stop)
+                    result = with_continuation(result, continued, validate, alternative_stop)
             result = distinct_candidates(plan, result)
             candidate, fills, valid, _ = await ls.jobs.call(choose_candidate, result, validate, stop, scorer)
             again = retry_request(plan, valid) if retry else None
