@@ -198,7 +198,7 @@ def _line_beam(
         logp = logp.log_softmax(-1)
         total = logp + torch.tensor([beam[0] for beam in beams])[:, None]
         vocab = total.shape[1]
-        values, flat = total.flatten().topk(min(2 * width, total.numel()))
+        values, flat = total.flatten().topk(min(2 * width, total.numel()))  # finished lines leave room
         kept: list[tuple[float, list[int], list[float]]] = []
         parents: list[int] = []
         for value, index in zip(values.tolist(), flat.tolist()):
@@ -223,7 +223,11 @@ def _line_beam(
             if len(kept) < width:
                 kept.append((value, grown, grown_p))
                 parents.append(parent)
-        if not kept or len(finished) >= request.candidates:
+        if len(finished) >= request.candidates:  # a live line can only lose probability: drop those already beaten
+            worst = sorted(value for value, _, _ in finished.values())[-request.candidates]
+            kept_parents = [(beam, parent) for beam, parent in zip(kept, parents) if beam[0] > worst]
+            kept, parents = [beam for beam, _ in kept_parents], [parent for _, parent in kept_parents]
+        if not kept:
             beams = []
             break
         beams = kept
