@@ -424,6 +424,20 @@ def test_train_command_resumes_a_run_with_its_own_sizes(tmp_path: Path, texts: l
     assert json.loads((run / "config.json").read_text())["train"]["isolated_share"] == 0.0
 
 
+def test_an_adapted_run_can_be_resumed(tmp_path: Path, texts: list[str], tiny_model_dir: Path) -> None:
+    from unmask.cli import main
+
+    corpus = _corpus(tmp_path, texts)
+    run = tmp_path / "adapted"
+    common = ["--corpus", str(corpus), "--run", str(run), "--steps", "1", "--seq-len", "96"]
+    assert main(["train", "--adapt", str(tiny_model_dir), *common]) == 0
+    # the run keeps its own copy of the tokenizer it was adapted with, so --resume finds it
+    assert (run / "tokenizer.json").read_bytes() == (tiny_model_dir / "tokenizer.json").read_bytes()
+    assert main(["train", "--resume", *common, "--export", str(tmp_path / "out")]) == 0
+    before = load_engine(tiny_model_dir).describe().get("trained_steps") or 0
+    assert load_engine(tmp_path / "out").describe()["trained_steps"] == before + 2  # type: ignore[operator]
+
+
 def _fills(engine, request: FillRequest) -> tuple[object, ...]:  # type: ignore[no-untyped-def]
     result = run_fill(engine, request)
     return result.mode, result.forward_passes, tuple(c.fills for c in result.candidates)

@@ -27,6 +27,7 @@ began with. Uses CUDA when present, else the CPU with bf16 autocast.
 from __future__ import annotations
 
 import argparse
+import shutil
 import sys
 from pathlib import Path
 
@@ -114,7 +115,10 @@ def run(args: argparse.Namespace) -> int:
             print(f"unmask train: {exc}", file=sys.stderr)
             return EXIT_MODEL
         net = model.config
-        tokenizer_path = init_from / "tokenizer.json"
+        # the run keeps a copy of the tokenizer it adapts with, so that --resume (which reads the run) finds it
+        tokenizer_path = run_dir / "tokenizer.json"
+        run_dir.mkdir(parents=True, exist_ok=True)
+        shutil.copyfile(init_from / "tokenizer.json", tokenizer_path)
         cfg = TrainConfig(seq_len=args.seq_len, lr=3e-4, min_lr=3e-5, warmup_steps=20, total_steps=300,
                           eval_every=50, save_every=50)
     if args.total_steps:
