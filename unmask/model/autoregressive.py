@@ -98,6 +98,26 @@ def _context(model: CausalModel, codec: TextCodec, prefix: str, budget: int) -> 
     return bos + prefix_ids[-keep:], heal_text, heal_ids
 
 
+def _restrict(logits: torch.Tensor, banned: list[int], heal_ids: list[int] | None) -> torch.Tensor:
+    """``logits`` (..., V) with the banned ids made impossible and, given ``heal_ids`` (the first token after a
+    healed prefix), every other id too."""
+    if banned:
+        logits[..., banned] = float("-inf")
+    if heal_ids is not None:
+        allowed = torch.full_like(logits, float("-inf"))
+        allowed[..., heal_ids] = 0.0
+        logits = logits + allowed
+    return logits
+
+
+def _shown(codec: TextCodec, ids: list[int], probs: list[float], heal_text: str) -> tuple[Token, ...]:
+    """The generated tokens as :class:`Token` s; the healed text belongs to the prefix, not the fill."""
+    tokens = tuple(Token(id=t, text=codec.token_text(t), confidence=p) for t, p in zip(ids, probs))
+    if heal_text and tokens:
+        tokens = (replace(tokens[0], text=tokens[0].text[len(heal_text) :]),) + tokens[1:]
+    return tokens
+
+
 def first_line_end(text: str) -> int | None:
     """Where the first line of code in ``text`` ends (its line break), or None while it has not ended."""
     leading = len(text) - len(text.lstrip())
@@ -134,12 +154,7 @@ def ar_fill(
         text = ""
         cut: int | None = None
         while len(generated) < budget:
-            if banned:
-                logits[banned] = float("-inf")
-            if heal_ids is not None and not generated:
-                allowed = torch.full_like(logits, float("-inf"))
-                allowed[heal_ids] = 0.0
-                logits = logits + allowed
+            logits = _restrict(logits, banned, heal_ids if not generated else None)
             token, p = _pick(logits, temperature, request.top_p, generator)
             if token == codec.eos_id:
                 break
@@ -159,9 +174,7 @@ def ar_fill(
                 logits, cache = model.extend(cache, token)
             passes += 1
         score = sum(math.log(max(c, 1e-6)) for c in confidences) / max(1, len(confidences))
-        tokens = tuple(Token(id=t, text=codec.token_text(t), confidence=c) for t, c in zip(generated, confidences))
-        if heal_text and tokens:  # the healed text belongs to the prefix, not the fill
-            tokens = (replace(tokens[0], text=tokens[0].text[len(heal_text) :]),) + tokens[1:]
+        tokens = _shown(codec, generated, confidences, heal_text)
         if all(candidate.text != text for candidate in candidates):
             candidates.append(Candidate(fills=(text,), score=score, tokens=(tokens,)))
     yield FillResult(
@@ -188,14 +201,7 @@ def _line_beam(
     beams: list[tuple[float, list[int], list[float]]] = [(0.0, [], [])]  # log-probability, tokens, their probs
     finished: dict[str, tuple[float, list[int], list[float]]] = {}
     for step in range(budget):
-        logp = logits.float()
-        if banned:
-            logp[:, banned] = float("-inf")
-        if heal_ids is not None and not beams[0][1]:
-            allowed = torch.full_like(logp, float("-inf"))
-            allowed[:, heal_ids] = 0.0
-            logp = logp + allowed
-        logp = logp.log_softmax(-1)
+        logp = _restrict(logits.float(), banned, heal_ids if not beams[0][1] else None).log_softmax(-1)
         total = logp + torch.tensor([beam[0] for beam in beams])[:, None]
         vocab = total.shape[1]
         values, flat = total.flatten().topk(min(2 * width, total.numel()))  # finished lines leave room
@@ -241,9 +247,7 @@ def _line_beam(
             finished.setdefault(text, (value, tokens, probs))
     candidates = []
     for text, (value, tokens, probs) in sorted(finished.items(), key=lambda item: -item[1][0])[: request.candidates]:
-        shown = tuple(Token(id=t, text=codec.token_text(t), confidence=p) for t, p in zip(tokens, probs))
-        if heal_text and shown:
-            shown = (replace(shown[0], text=shown[0].text[len(heal_text) :]),) + shown[1:]
+        shown = _shown(codec, tokens, probs, heal_text)
         candidates.append(Candidate(fills=(text,), score=value / max(1, len(tokens)), tokens=(shown,)))
     yield FillResult(
         candidates=tuple(candidates),
