@@ -370,6 +370,13 @@ def test_joint_scores_are_the_causal_log_probability_of_the_whole_text(tiny_mode
     long_prefix = "x = 1\n" * 2000 + prefix
     cropped = engine.score_infills(long_prefix, ["    return a + b", "    return a + b", "    return (a + b)"], suffix * 500)
     assert cropped is not None and cropped[0] == cropped[1] and cropped[0] != cropped[2]
+    # rows that share their start score it once: the same sums as scoring each row whole
+    bos = engine.codec.bos_id
+    assert bos is not None
+    rows = [[bos] + engine.codec.encode(long_prefix[-600:] + middle + suffix) for middle in middles]
+    assert len(rows[0]) > 2 * causal.SHARED_PREFIX_MIN
+    shared, whole = causal.score(rows), causal.score(rows, share_prefix=False)
+    assert all(abs(a - b) < 1e-3 * len(row) for a, b, row in zip(shared, whole, rows, strict=True))
 
 
 def test_a_continuation_that_loops_on_a_short_unit_stops(tiny_model_dir: Path) -> None:

@@ -295,9 +295,41 @@ class EmbeddedCausal:
         query = hidden[0, -1]
         return self._head(query, memory), CausalState(slots, memory, query)
 
-    def score(self, rows: Sequence[Sequence[int]]) -> list[float]:
+    #: rows sharing at least this many leading tokens score them once (:meth:`score`)
+    SHARED_PREFIX_MIN = 32
+
+    def score(self, rows: Sequence[Sequence[int]], share_prefix: bool = True) -> list[float]:
         """Each row's log-probability in nats, summed over its tokens after the first, in one causal batch (the
-        plain model, without the pointer)."""
+        plain model, without the pointer). With ``share_prefix``, the leading tokens all rows have in common (the
+        code before a hole: every candidate's row starts with it) run once, and each row's own tokens attend to
+        their keys: the same sums, for the cost of the rows' differing ends."""
+        common = len(rows[0])
+        for row in rows[1:]:
+            same = next((i for i, (a, b) in enumerate(zip(row, rows[0])) if a != b), min(len(row), len(rows[0])))
+            common = min(common, same)
+        common = min(common, min(len(row) for row in rows) - 1)  # every row keeps a token of its own
+        if not share_prefix or len(rows) < 2 or common < self.SHARED_PREFIX_MIN:
+            return self._score_whole(rows)
+        with torch.no_grad():
+            hidden, presents = self.model.hidden(torch.tensor([list(rows[0][:common])]), causal=True)
+            logp = self.model.logits(hidden[0]).float().log_softmax(-1)  # (common, V): position i predicts i + 1
+            shared = float(logp[:-1].gather(1, torch.tensor(rows[0][1:common])[:, None]).sum())
+            ends = [list(row[common:]) for row in rows]
+            width = max(len(end) for end in ends)
+            ids = torch.zeros((len(rows), width), dtype=torch.long)
+            known = torch.zeros((len(rows), width), dtype=torch.bool)
+            for index, end in enumerate(ends):
+                ids[index, : len(end)] = torch.tensor(end)
+                known[index, : len(end)] = True
+            past = [(k.expand(len(rows), -1, -1, -1), v.expand(len(rows), -1, -1, -1)) for k, v in presents]
+            # padding sits after each row's tokens, where causal attention keeps it out of their sums
+            rest, _ = self.model.hidden(ids, causal=True, past=past)
+            rest_logp = self.model.logits(rest[:, :-1]).float().log_softmax(-1)
+        first = logp[-1].gather(0, ids[:, 0])  # the last shared position predicts each row's first own token
+        own = rest_logp.gather(2, ids[:, 1:, None])[..., 0]
+        return (shared + first + (own * known[:, 1:]).sum(1)).tolist()
+
+    def _score_whole(self, rows: Sequence[Sequence[int]]) -> list[float]:
         width = max(len(row) for row in rows)
         ids = torch.zeros((len(rows), width), dtype=torch.long)
         known = torch.zeros((len(rows), width - 1), dtype=torch.bool)
