@@ -7,6 +7,7 @@ from dataclasses import replace
 import pytest
 
 from unmask.editing import (
+    LINE_BEAM_CANDIDATES,
     LOOPING,
     NOT_COMPILING,
     TextEdit,
@@ -20,6 +21,7 @@ from unmask.editing import (
     end_lines,
     fill_document,
     joint_scorer,
+    line_indents,
     place_fill,
     plan_cursor,
     plan_enclosing,
@@ -28,6 +30,7 @@ from unmask.editing import (
     plan_range,
     stop_rule_for,
     validator_for,
+    with_continuation,
 )
 from unmask.grammar.errors import BadEdits, BadRange, GrammarError, NoHoles
 from unmask.grammar.languages import get_language
@@ -38,6 +41,7 @@ from unmask.model.api import (
     FakeEngine,
     FillRequest,
     FillResult,
+    Token,
     load_engine,
     run_fill,
 )
@@ -266,6 +270,54 @@ def test_a_scorer_decides_among_valid_fills_after_names() -> None:
     assert choose_candidate(_result(*fills), validator, None, lambda candidates: None)[1] == ("    islands = 0",)
 
 
+LOOP = "def total(values):\n    result = 0\n    for value in values:\n        if value:\n            result += value\n"
+
+
+def test_a_line_hole_gets_every_indentation_it_may_have() -> None:
+    # after a line that opens a block: only one level deeper
+    assert line_indents(plan_infill("def f(x):\n    if x:\n", "\n        return 1\n", "python")) == ["        "]
+    # closing nested blocks before the end of the function: every level down to one less than the line below
+    assert line_indents(plan_infill(LOOP, "\n\nprint(total([1]))\n", "python")) == ["            ", "        ", "    ", ""]
+    assert line_indents(plan_infill(LOOP, "\n    return result\n", "python")) == [" " * 12, " " * 8, " " * 4, ""]
+    # in the middle of a body: the body's level, or one less (``else:`` opening the block the next line is in)
+    assert line_indents(plan_infill("def f(x):\n    y = 1\n", "\n    return y\n", "python")) == ["    ", ""]
+    # the hole in front of its line of code (the line is the line below), and tabs as the file's unit
+    assert line_indents(plan_infill("def f(x):\n\ty = 1\n", "\treturn y\n", "python")) == ["\t", ""]
+    # not a line hole: the prefix ends with the indentation, the hole is in an expression, or blocks are braces
+    assert line_indents(plan_infill("def f(x):\n    y = 1\n    ", "\n    return y\n", "python")) == []
+    assert line_indents(plan_infill("def f(x):\n    return ", "\n", "python")) == []
+    assert line_indents(plan_infill("function f(x) {\n  let y = 1;\n", "\n  return y;\n}\n", "javascript")) == []
+
+
+def test_a_beam_per_indentation_joins_with_its_indentation_in_front() -> None:
+    plan = plan_infill(LOOP, "\n\nprint(total([1]))\n", "python")
+    greedy, *beams = continuation_requests(plan)
+    assert greedy.lead == "" and greedy.request.line_beam == 0
+    assert [beam.lead for beam in beams] == line_indents(plan)
+    for beam in beams:  # each beam continues the prefix with its indentation, and shares the beam's lines
+        assert beam.request.segments[0] == LOOP + beam.lead and beam.request.line_beam > 1
+        assert beam.request.candidates * len(beams) <= LINE_BEAM_CANDIDATES
+    # a line hole at the end of the text is an append: its AR fill is the greedy continuation, the beams join it
+    # (not for an inline completion, which keeps its continuation of several lines)
+    append = plan_infill(LOOP, "\n", "python")
+    assert append.request.resolved_mode() == "ar"
+    beams_of_append = continuation_requests(append)
+    assert [beam.lead for beam in beams_of_append] == line_indents(append) == [" " * 12, " " * 8, " " * 4, ""]
+    assert all(beam.request.mode == "ar" and beam.request.line_beam > 1 for beam in beams_of_append)
+    assert continuation_requests(append, appends=False) == []
+    assert continuation_requests(plan_infill(LOOP, "\n", "python", candidates=3)) == []
+    validator = validator_for(plan)
+    assert validator is not None
+    four = next(beam for beam in beams if beam.lead == "    ")
+    lines = FillResult((Candidate(("return result",), -1.0, ((Token(5, "return", 0.9),),)), Candidate(("return = 1",), -2.0)),
+                       "ar", 3, 3, 0.01)
+    joined = with_continuation(_result("    result = 1"), lines, validator, four)
+    # the indentation stands in front of the line, an invalid line does not join, and a joined line keeps no
+    # tokens (they would not line up with its text)
+    assert [c.fills for c in joined.candidates] == [("    result = 1",), ("    return result",)]
+    assert joined.candidates[1].tokens == () and joined.forward_passes == 4
+
+
 @pytest.mark.slow
 def test_the_continuation_joins_a_diffusion_fill_and_the_joint_score_chooses() -> None:
     if not (SHIPPED_WEIGHTS / "model.safetensors").is_file():
@@ -278,16 +330,17 @@ def test_the_continuation_joins_a_diffusion_fill_and_the_joint_score_chooses() -
     request, stop = alternative
     assert request.mode == "ar" and request.segments == plan.request.segments
     continued = choose_candidate(run_fill(engine, request, validate=validator, stop=stop), validator, stop)
-    (_, greedy_stop), (beam, beam_stop) = continuation_requests(plan)
-    assert greedy_stop is beam_stop and beam.line_beam > 1 and beam.mode == "ar"
-    lines = run_fill(engine, beam, validate=validator, stop=beam_stop).candidates
+    greedy, beam = continuation_requests(plan)  # after `for ...:` the line has one indentation: one beam
+    assert greedy.request == request and beam.lead == "        " and beam.request.line_beam > 1
+    assert beam.request.mode == "ar" and beam.request.segments[0] == prefix + beam.lead
+    lines = run_fill(engine, beam.request, validate=validator, stop=beam.stop).candidates
     assert len(lines) > 1 and all("\n" not in line.text.strip() for line in lines)
     outcome = fill_document(engine, plan)
     fills = [candidate.fills for candidate in outcome.result.candidates]
     if continued[2]:
         assert continued[1] in fills  # the continuation is one of the candidates
-    for line in lines:  # and so is every valid line of the beam
-        placed = end_lines(plan, line.fills)
+    for line in lines:  # and so is every valid line of the beam, after its indentation
+        placed = end_lines(plan, (beam.lead + line.text,))
         if validator.check(placed).ok:
             assert placed in fills
     assert outcome.valid is True

@@ -787,32 +787,121 @@ def continuation_request(plan: FillPlan) -> tuple[FillRequest, StopRule] | None:
 
 
 #: the beam of first lines that joins a one-hole diffusion fill: its width, and the most lines it returns
-LINE_BEAM = 4
-LINE_BEAM_CANDIDATES = 8
+LINE_BEAM = 8
+LINE_BEAM_CANDIDATES = 16
+#: a line hole in a language whose blocks are made by indentation gets a beam at each of at most this many
+#: indentation levels (:func:`line_indents`)
+INDENT_LEVELS = 4
 
 
-def continuation_requests(plan: FillPlan) -> list[tuple[FillRequest, StopRule]]:
-    """The left-to-right alternatives that join a one-hole diffusion fill (none where
-    :func:`continuation_request` gives none): the greedy continuation, and a beam search of the most probable
-    first lines (``line_beam``). Greedy decoding keeps only its first guess at each token; the beam keeps the
-    runner-up lines (``return a + b`` where greedy wrote ``return a == b``), and the joint score, which reads the
-    code after the hole, decides. Measured on the function benchmark's single-line holes (docs/model.md)."""
+@dataclass(frozen=True)
+class Continuation:
+    """A left-to-right alternative for a one-hole fill: its request, its stop rule, and ``lead``, text that stands
+    before each of its fills (the indentation the request's prefix was given)."""
+
+    request: FillRequest
+    stop: StopRule
+    lead: str = ""
+
+
+def _opens_block(line: str) -> bool:
+    code = line.strip()
+    return code.endswith(":") and not code.startswith("#")
+
+
+def line_indents(plan: FillPlan) -> list[str]:
+    """The indentations a one-hole plan's line may have, when the hole is empty and at column 0, in front of a line
+    of code or on a blank line, in a language whose blocks are made by indentation; empty otherwise.
+
+    After a line that opens a block, only one level deeper. Otherwise every level from the code line above's
+    down to one level less than the code line below's: the hole may go on in the block above, close it (a
+    ``return`` after a loop), or open the block the line below is in. At most :data:`INDENT_LEVELS`, the line
+    above's first. Indentation that is not whole levels of the file's unit gives the two neighbours' own."""
+    spec = _spec(plan.language)
+    if spec is None or not spec.indent_blocks or len(plan.spans) != 1:
+        return []
+    ((start, end),) = plan.spans
+    text = plan.text
+    line_end = text.find("\n", end)
+    at_line_start = start == end and (start == 0 or text[start - 1] == "\n")
+    if not at_line_start or not (_holds_whole_lines(text, start, end) or not text[end : max(line_end, end)].strip()):
+        return []
+    unit = plan.indent_unit or "    "
+    above = _code_line(text, start - 1, backwards=True) if start else None
+    below = _code_line("\n" + text[start:], 0, backwards=False)
+    if above is not None and _opens_block(above):
+        return [leading_whitespace(above) + unit]
+
+    def level(line: str | None) -> int | None:
+        if line is None:
+            return 0
+        width = leading_whitespace(line)
+        count = len(width) // len(unit)
+        return count if width == unit * count else None
+
+    top, bottom = level(above), level(below)
+    if top is None or bottom is None or top < bottom - 1:
+        return list(dict.fromkeys(leading_whitespace(line) for line in (above, below) if line is not None))
+    return [unit * depth for depth in range(top, max(0, bottom - 1) - 1, -1)][:INDENT_LEVELS]
+
+
+def _indent_beams(plan: FillPlan, request: FillRequest, indents: Sequence[str]) -> list[Continuation]:
+    share = max(2, LINE_BEAM_CANDIDATES // len(indents))
+    spec = _spec(plan.language)
+    beams = []
+    for indent in indents:
+        prefix = request.segments[0] + indent
+        indented = replace(request, segments=(prefix, *request.segments[1:]))
+        beams.append(Continuation(indented.with_options(mode="ar", line_beam=LINE_BEAM, candidates=share, temperature=0.0),
+                                  ContinuationStop(prefix, spec), indent))
+    return beams
+
+
+def continuation_requests(plan: FillPlan, *, appends: bool = True) -> list[Continuation]:
+    """The left-to-right alternatives that join a one-hole fill, for the joint score to choose among.
+
+    A diffusion fill (where :func:`continuation_request` gives one) gets the greedy continuation and a beam
+    search of the most probable first lines (``line_beam``). Greedy decoding keeps only its first guess at each
+    token; the beam keeps the runner-up lines (``return a + b`` where greedy wrote ``return a == b``), and the
+    joint score, which reads the code after the hole, decides. Measured on the function benchmark's single-line
+    holes (docs/model.md).
+
+    A line hole in Python gets one beam per indentation it may have (:func:`line_indents`), each from the
+    prefix with that indentation added, sharing the beam's lines between them: left to right, the model mostly
+    writes the indentation that goes on in the block above, so a line that closes the block (``return result``
+    after a loop) was rarely written. With ``appends``, such a hole at the end of the text (an AR fill: its
+    greedy continuation is the fill itself) gets those beams too; an inline completion, offered as the user
+    types, keeps its continuation of several lines and asks for none."""
+    request = plan.request
+    if request.resolved_mode() == "ar" and len(request.holes) == 1:
+        if not appends or request.candidates != 1 or request.temperature != 0 or request.holes[0].original is not None:
+            return []
+        indents = line_indents(plan)
+        return _indent_beams(plan, request, indents) if indents else []
     alternative = continuation_request(plan)
     if alternative is None:
         return []
     request, stop = alternative
-    return [alternative, (request.with_options(line_beam=LINE_BEAM, candidates=LINE_BEAM_CANDIDATES), stop)]
+    greedy = Continuation(request, stop)
+    indents = line_indents(plan)
+    if not indents:
+        return [greedy, Continuation(request.with_options(line_beam=LINE_BEAM, candidates=LINE_BEAM_CANDIDATES), stop)]
+    return [greedy, *_indent_beams(plan, request, indents)]
 
 
-def with_continuation(
-    result: FillResult, continued: FillResult, validator: PlanValidator, stop: StopRule
-) -> FillResult:
+def with_continuation(result: FillResult, continued: FillResult, validator: PlanValidator, alternative: Continuation) -> FillResult:
     """``result`` with each of the continuation's candidates that is valid (cut by its stop rule, or to its
-    longest valid run of lines, see :func:`choose_candidate`) added last, and its passes and time counted;
-    unchanged apart from those when none is valid."""
+    longest valid run of lines, see :func:`choose_candidate`; after its ``lead``) added last, and its passes
+    and time counted; unchanged apart from those when none is valid. A candidate with a lead keeps no tokens:
+    they would not line up with its text."""
     extra = []
+    stop: StopRule | None = alternative.stop
     for each in continued.candidates:
-        candidate, fills, valid, _ = choose_candidate(replace(continued, candidates=(each,)), validator, stop)
+        if alternative.lead:
+            each = replace(each, fills=tuple(alternative.lead + fill for fill in _cut(each.fills, stop)), tokens=())
+        candidate, fills, valid, _ = choose_candidate(
+            replace(continued, candidates=(each,)), validator, None if alternative.lead else stop
+        )
         if valid:
             extra.append(replace(candidate, fills=fills, valid=True))
     return replace(
@@ -866,9 +955,10 @@ def fill_document(
     scorer = joint_scorer(engine, plan)
     result = run_fill(engine, plan.request, validate=validator, stop=stop, on_step=on_step, cancelled=cancelled)
     if scorer is not None and validator is not None:  # AR lines join, the joint score decides
-        for request, alternative_stop in continuation_requests(plan):
-            continued = run_fill(engine, request, validate=validator, stop=alternative_stop, cancelled=cancelled)
-            result = with_continuation(result, continued, validator, alternative_stop)
+        for alternative in continuation_requests(plan):
+            continued = run_fill(engine, alternative.request, validate=validator, stop=alternative.stop,
+                                 cancelled=cancelled)
+            result = with_continuation(result, continued, validator, alternative)
     result = distinct_candidates(plan, result)
     candidate, fills, valid, reason = choose_candidate(result, validator, stop, scorer)
     again = retry_request(plan, valid) if retry else None

@@ -94,10 +94,13 @@ async def generate(
     title: str,
     token: types.ProgressToken | None = None,
     retry: bool = True,
+    append_lines: bool = True,
 ) -> Generation:
     """Run ``plan`` on the model as the document's job; cancellable between steps (raises CancelledError).
     With ``retry``, a greedy fill none of whose candidates parses samples one round more (commands do; an
-    inline completion, offered while the user types, answers from the first round)."""
+    inline completion, offered while the user types, answers from the first round). With ``append_lines``, a
+    line hole at the end of the document weighs single lines at each indentation against its continuation
+    (:func:`~unmask.editing.continuation_requests`); an inline completion keeps its continuation."""
     index = LineIndex(snapshot.text)
     ranges = [index.range(start, end) for start, end in plan.spans]
     with ls.jobs.claim(snapshot.uri):
@@ -126,9 +129,10 @@ async def generate(
             )
             scorer = joint_scorer(engine, plan)
             if scorer is not None and validate is not None:  # AR lines join, the joint score decides
-                for request, alternative_stop in continuation_requests(plan):
-                    continued = await ls.jobs.run_fill(engine, request, validate=validate, stop=alternative_stop)
-                    result = with_continuation(result, continued, validate, alternative_stop)
+                for alternative in continuation_requests(plan, appends=append_lines):
+                    continued = await ls.jobs.run_fill(engine, alternative.request, validate=validate,
+                                                       stop=alternative.stop)
+                    result = with_continuation(result, continued, validate, alternative)
             result = distinct_candidates(plan, result)
             candidate, fills, valid, _ = await ls.jobs.call(choose_candidate, result, validate, stop, scorer)
             again = retry_request(plan, valid) if retry else None

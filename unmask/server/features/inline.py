@@ -46,7 +46,8 @@ async def _complete_at(
             plan = plan_range(snapshot.text, language, span[0], span[1], **options)
         else:
             plan = plan_cursor(snapshot.text, language, index.offset(position), **options)
-        generation = await generate(ls, snapshot, plan, title="completion", token=token, retry=False)
+        generation = await generate(ls, snapshot, plan, title="completion", token=token, retry=False,
+                                      append_lines=False)
     if stale_reason(ls, snapshot) is not None or not generation.edits:
         return None
     if generation.valid is False:
