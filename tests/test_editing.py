@@ -305,6 +305,10 @@ def test_a_beam_per_indentation_joins_with_its_indentation_in_front() -> None:
     assert [beam.lead for beam in beams_of_append] == line_indents(append) == [" " * 12, " " * 8, " " * 4, ""]
     assert all(beam.request.mode == "ar" and beam.request.line_beam > 1 for beam in beams_of_append)
     assert continuation_requests(append, appends=False) == []
+    # an append right after a line's indentation: one beam, the indentation is given; after code on the line: none
+    (given,) = continuation_requests(plan_infill(LOOP + "    ", "\n", "python"))
+    assert given.lead == "" and given.request.line_beam > 1 and given.request.candidates == LINE_BEAM_CANDIDATES
+    assert continuation_requests(plan_infill(LOOP + "    return ", "\n", "python")) == []
     assert continuation_requests(plan_infill(LOOP, "\n", "python", candidates=3)) == []
     validator = validator_for(plan)
     assert validator is not None

@@ -857,6 +857,16 @@ def _indent_beams(plan: FillPlan, request: FillRequest, indents: Sequence[str]) 
     return beams
 
 
+def _after_indentation(plan: FillPlan) -> bool:
+    """Whether a one-hole plan's hole is empty, right after the indentation of a line with nothing else on it:
+    the line's indentation is given, its code is the fill."""
+    ((start, end),) = plan.spans
+    line_start = plan.text.rfind("\n", 0, start) + 1
+    line_end = plan.text.find("\n", end)
+    before, after = plan.text[line_start:start], plan.text[end : len(plan.text) if line_end < 0 else line_end]
+    return start == end and bool(before) and not before.strip() and not after.strip()
+
+
 def continuation_requests(plan: FillPlan, *, appends: bool = True) -> list[Continuation]:
     """The left-to-right alternatives that join a one-hole fill, for the joint score to choose among.
 
@@ -870,13 +880,14 @@ def continuation_requests(plan: FillPlan, *, appends: bool = True) -> list[Conti
     prefix with that indentation added, sharing the beam's lines between them: left to right, the model mostly
     writes the indentation that goes on in the block above, so a line that closes the block (``return result``
     after a loop) was rarely written. With ``appends``, such a hole at the end of the text (an AR fill: its
-    greedy continuation is the fill itself) gets those beams too; an inline completion, offered as the user
-    types, keeps its continuation of several lines and asks for none."""
+    greedy continuation is the fill itself) gets those beams too, as does one right after a line's indentation
+    (one beam); an inline completion, offered as the user types, keeps its continuation of several lines and
+    asks for none."""
     request = plan.request
     if request.resolved_mode() == "ar" and len(request.holes) == 1:
         if not appends or request.candidates != 1 or request.temperature != 0 or request.holes[0].original is not None:
             return []
-        indents = line_indents(plan)
+        indents = line_indents(plan) or ([""] if _after_indentation(plan) else [])
         return _indent_beams(plan, request, indents) if indents else []
     alternative = continuation_request(plan)
     if alternative is None:
