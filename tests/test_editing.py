@@ -169,6 +169,11 @@ def test_candidates_that_are_the_same_code_are_kept_once() -> None:
     result = FillResult(candidates=tuple(Candidate(fills=(f,), score=-i) for i, f in enumerate(fills)), mode="diffusion", steps=1, forward_passes=1, elapsed_s=0.0)
     kept = distinct_candidates(plan, result).candidates
     assert [c.fills[0] for c in kept] == ["g(a,b)", "g(b, a)"]
+    # in Python a line at another indentation is other code, though the line alone parses the same
+    line = plan_infill("def f(xs):\n    for x in xs:\n        print(x)\n", "\n", "python")
+    lines = ["        return xs", "    return xs", "    return  xs", "        return xs"]
+    result = FillResult(candidates=tuple(Candidate(fills=(f,), score=-i) for i, f in enumerate(lines)), mode="ar", steps=1, forward_passes=1, elapsed_s=0.0)
+    assert [c.fills[0] for c in distinct_candidates(line, result).candidates] == lines[:2]
 
 
 def test_fill_document_applies_the_stop_rule_to_appends() -> None:

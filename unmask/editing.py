@@ -610,12 +610,19 @@ def apply_edits(text: str, edits: Sequence[TextEdit]) -> str:
 
 def distinct_candidates(plan: FillPlan, result: FillResult) -> FillResult:
     """``result`` with candidates that are the same code (equal syntax trees, see
-    :func:`~unmask.grammar.validate.tree_key`) kept once, the best ranked first."""
+    :func:`~unmask.grammar.validate.tree_key`) kept once, the best ranked first. Where blocks are made by
+    indentation, the same line at another indentation is other code (``return result`` after a loop or in it):
+    a fill parsed alone does not show that, so its lines' indentation is part of what must be equal."""
     spec = _spec(plan.language)
-    seen: set[tuple[tuple[str, ...], ...]] = set()
+    indented = spec is not None and spec.indent_blocks
+    seen: set[tuple[tuple[tuple[str, ...], tuple[str, ...]], ...]] = set()
     kept = []
     for candidate in result.candidates:
-        key = tuple(tree_key(fill, spec) for fill in candidate.fills)
+        key = tuple(
+            (tuple(leading_whitespace(line) for line in fill.split("\n") if line.strip()) if indented else (),
+             tree_key(fill, spec))
+            for fill in candidate.fills
+        )
         if key not in seen:
             seen.add(key)
             kept.append(candidate)
