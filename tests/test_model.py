@@ -313,11 +313,20 @@ def test_batched_beams_match_one_sequence_at_a_time(tiny_model_dir: Path) -> Non
     # three beams from the prefill's row, then reordered: beam 2 twice, beam 0 once
     _, cache = causal.extend_beams(cache, [0, 0, 0], [a, b, c])
     logits, cache = causal.extend_beams(cache, [2, 2, 0], [a, b, c])
-    for row, sequence in enumerate(([c, a], [c, b], [a, c])):
-        _, single = causal.prefill(ids)
-        for token in sequence:
-            expected, single = causal.extend(single, token)
-        assert torch.allclose(logits[row], expected, atol=1e-4)
+
+    def check(logits: torch.Tensor, sequences: list[list[int]]) -> None:
+        for row, sequence in enumerate(sequences):
+            _, single = causal.prefill(ids)
+            for token in sequence:
+                expected, single = causal.extend(single, token)
+            assert torch.allclose(logits[row], expected, atol=1e-4)
+
+    check(logits, [[c, a], [c, b], [a, c]])
+    # fewer beams (their own positions move in place), then more again (new rows, the prefill's part shared)
+    logits, cache = causal.extend_beams(cache, [1, 0], [b, a])
+    check(logits, [[c, b, b], [c, a, a]])
+    logits, cache = causal.extend_beams(cache, [0, 0, 1, 1], [a, b, a, c])
+    check(logits, [[c, b, b, a], [c, b, b, b], [c, a, a, a], [c, a, a, c]])
 
 
 def test_a_line_beam_returns_the_most_probable_first_lines_best_first(tiny_model_dir: Path) -> None:

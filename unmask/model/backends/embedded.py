@@ -262,6 +262,7 @@ class CausalState:
     slots: list[CacheSlot]
     memory: PointerMemory | None
     query: torch.Tensor  # (C,)
+    shared: int = 0  # beams: the leading positions every row holds the same (the prefill's), once known
 
 
 class EmbeddedCausal:
@@ -360,18 +361,29 @@ class EmbeddedCausal:
 
     def extend_beams(self, cache: Any, parents: Sequence[int], tokens: Sequence[int]) -> tuple[torch.Tensor, Any]:
         """Logits (N, V) after appending ``tokens[i]`` to beam ``parents[i]``'s sequence, all N in one pass; the
-        cache's rows are first copied into the new beams' order (the prefill's row is beam 0)."""
+        cache's rows are first put into the new beams' order (the prefill's row is beam 0). Only the positions
+        after the prefill's move: they are the same in every row, so a step copies the beams' own tokens, not
+        the whole context."""
         state: CausalState = cache
         if state.memory is not None:
             raise ModelError("beam search runs without the AR pointer")
         slots = state.slots
         length = self._room(slots)
-        if list(parents) != list(range(slots[0].k.shape[0])):
-            order = torch.tensor(list(parents))
+        rows = slots[0].k.shape[0]
+        if rows == 1 and not state.shared:
+            state.shared = length  # every beam grows from this one row: its positions stay the same in all
+        if list(parents) != list(range(rows)):
+            order, shared = torch.tensor(list(parents)), state.shared
             for slot in slots:
-                k, v = slot.k.new_empty((len(order),) + slot.k.shape[1:]), slot.v.new_empty((len(order),) + slot.v.shape[1:])
-                k[:, :, :length], v[:, :, :length] = slot.k[order, :, :length], slot.v[order, :, :length]
-                slot.k, slot.v = k, v
+                if len(order) > rows:  # more rows: new buffers, the shared positions copied from any row
+                    k, v = slot.k.new_empty((len(order),) + slot.k.shape[1:]), slot.v.new_empty((len(order),) + slot.v.shape[1:])
+                    k[:, :, :shared], v[:, :, :shared] = slot.k[:1, :, :shared], slot.v[:1, :, :shared]
+                    k[:, :, shared:length], v[:, :, shared:length] = slot.k[order, :, shared:length], slot.v[order, :, shared:length]
+                    slot.k, slot.v = k, v
+                else:  # as many or fewer: only the beams' own positions move, in place (the first rows are kept)
+                    slot.k[: len(order), :, shared:length] = slot.k[order, :, shared:length]
+                    slot.v[: len(order), :, shared:length] = slot.v[order, :, shared:length]
+                    slot.k, slot.v = slot.k[: len(order)], slot.v[: len(order)]
         hidden, _ = self.steps.causal(self.model, torch.tensor(list(tokens))[:, None], torch.tensor([length]), slots)
         for slot in slots:
             slot.length += 1
