@@ -794,8 +794,8 @@ def continuation_request(plan: FillPlan) -> tuple[FillRequest, StopRule] | None:
 
 
 #: the beam of first lines that joins a one-hole diffusion fill: its width, and the most lines it returns
-LINE_BEAM = 16
-LINE_BEAM_CANDIDATES = 32
+LINE_BEAM = 32
+LINE_BEAM_CANDIDATES = 64
 #: a line hole in a language whose blocks are made by indentation gets a beam at each of at most this many
 #: indentation levels (:func:`line_indents`)
 INDENT_LEVELS = 4
