@@ -793,7 +793,8 @@ def continuation_request(plan: FillPlan) -> tuple[FillRequest, StopRule] | None:
     return request.with_options(mode="ar", candidates=1, temperature=0.0), stop
 
 
-#: the beam of first lines that joins a one-hole diffusion fill: its width, and the most lines it returns
+#: the beam of first lines that joins a one-hole fill (:func:`continuation_requests`): its width, and the most
+#: lines it returns (shared among the indentations of a line hole)
 LINE_BEAM = 32
 LINE_BEAM_CANDIDATES = 64
 #: a line hole in a language whose blocks are made by indentation gets a beam at each of at most this many
