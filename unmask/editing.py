@@ -812,6 +812,12 @@ class Continuation:
     lead: str = ""
 
 
+def _rest_of_line(text: str, offset: int) -> str:
+    """The text from ``offset`` to the end of its line (without the line break)."""
+    line_end = text.find("\n", offset)
+    return text[offset : len(text) if line_end < 0 else line_end]
+
+
 def _opens_block(line: str) -> bool:
     code = line.strip()
     return code.endswith(":") and not code.startswith("#")
@@ -830,13 +836,13 @@ def line_indents(plan: FillPlan) -> list[str]:
         return []
     ((start, end),) = plan.spans
     text = plan.text
-    line_end = text.find("\n", end)
     at_line_start = start == end and (start == 0 or text[start - 1] == "\n")
-    if not at_line_start or not (_holds_whole_lines(text, start, end) or not text[end : max(line_end, end)].strip()):
+    if not at_line_start or not (_holds_whole_lines(text, start, end) or not _rest_of_line(text, end).strip()):
         return []
     unit = plan.indent_unit or "    "
     above = _code_line(text, start - 1, backwards=True) if start else None
-    below = _code_line("\n" + text[start:], 0, backwards=False)
+    # the hole's own line when it has code, else the next code line (the text is not copied: files can be large)
+    below = _code_line(text, start - 1, backwards=False) if start else _code_line("\n" + text, 0, backwards=False)
     if above is not None and _opens_block(above):
         return [leading_whitespace(above) + unit]
 
@@ -869,10 +875,8 @@ def _after_indentation(plan: FillPlan) -> bool:
     """Whether a one-hole plan's hole is empty, right after the indentation of a line with nothing else on it:
     the line's indentation is given, its code is the fill."""
     ((start, end),) = plan.spans
-    line_start = plan.text.rfind("\n", 0, start) + 1
-    line_end = plan.text.find("\n", end)
-    before, after = plan.text[line_start:start], plan.text[end : len(plan.text) if line_end < 0 else line_end]
-    return start == end and bool(before) and not before.strip() and not after.strip()
+    before = plan.text[plan.text.rfind("\n", 0, start) + 1 : start]
+    return start == end and bool(before) and not before.strip() and not _rest_of_line(plan.text, end).strip()
 
 
 def continuation_requests(plan: FillPlan, *, appends: bool = True) -> list[Continuation]:
