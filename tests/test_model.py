@@ -12,11 +12,11 @@ import pytest
 import torch
 from engines import denoiser, embedded_causal, infill_engine, steps_and_result
 
-from unmask.model.api import FillRequest, HoleSpec, ModelError, Step, Token, load_engine, run_fill
-from unmask.model.autoregressive import heal_prefix
+from unmask.model.api import FillRequest, FillResult, HoleSpec, ModelError, Step, Token, load_engine, run_fill
+from unmask.model.autoregressive import GUIDE_TOKENS, ar_fill, heal_prefix
 from unmask.model.backends.embedded import GROWTH
 from unmask.model.curriculum import TRAIN_SPAN_COUNTS, Curriculum, analyse
-from unmask.model.diffusion import canvas_lengths, diffusion_fill
+from unmask.model.diffusion import canvas_lengths, diffusion_fill, slot_logprobs
 from unmask.model.net import NetConfig, ScatterSlot, UnmaskNet
 from unmask.model.tokenizer import CodeTokenizer, train_tokenizer
 from unmask.model.train import TrainConfig, export, train
@@ -355,6 +355,42 @@ def test_a_line_beam_returns_the_most_probable_first_lines_best_first(tiny_model
     assert totals == sorted(totals, reverse=True)
     # the search advanced all beams in one pass per token
     assert result.forward_passes <= 12
+
+
+def test_a_guide_shapes_the_line_beams_first_tokens(tiny_model_dir: Path, tokenizer: CodeTokenizer) -> None:
+    engine = infill_engine(tiny_model_dir, dtype="float32", pointer_weight=0.0)
+    causal = embedded_causal(engine)
+    prefix = "def add(a, b):\n    return"
+    request = FillRequest.single(prefix, "", HoleSpec(max_tokens=12), mode="ar", line_beam=3, candidates=4)
+    plain = run_fill(engine, request)
+    # a guide sure of a token the plain beam never starts with: every guided line starts with it
+    firsts = {candidate.tokens[0][0].id for candidate in plain.candidates}
+    wanted = next(engine.codec.encode(text)[0] for text in (" total", " x", " 0") if engine.codec.encode(text)[0] not in firsts)
+    guide = torch.full((GUIDE_TOKENS + 2, tokenizer.vocab_size), -100.0)
+    guide[:, wanted] = 0.0
+    guided = FillResult(candidates=(), mode="ar", steps=0, forward_passes=0, elapsed_s=0.0)
+    for item in ar_fill(causal, engine.codec, request, guide=guide.log_softmax(-1)):
+        if isinstance(item, FillResult):
+            guided = item
+    assert guided.candidates and all(c.tokens[0][0].id == wanted for c in guided.candidates)
+    # only the first GUIDE_TOKENS steps are guided: after them the beam follows the model alone
+    late = torch.zeros_like(guide)
+    late[GUIDE_TOKENS:] = guide[GUIDE_TOKENS:]
+    for item in ar_fill(causal, engine.codec, request, guide=late):
+        if isinstance(item, FillResult):
+            assert [c.text for c in item.candidates] == [c.text for c in plain.candidates]
+
+
+def test_slot_logprobs_read_the_hole_with_both_sides_in_view(tiny_model_dir: Path, tokenizer: CodeTokenizer) -> None:
+    engine = infill_engine(tiny_model_dir, dtype="float32", pointer_weight=0.0)
+    request = FillRequest.single("def add(a, b):\n    return ", "\n\nprint(add(1, 2))\n", HoleSpec(max_tokens=12))
+    guide = slot_logprobs(denoiser(engine), engine.codec, request, 6)
+    assert guide.shape == (6, tokenizer.vocab_size)
+    assert torch.allclose(guide.logsumexp(-1), torch.zeros(6), atol=1e-4)
+    assert bool((guide[:, list(engine.codec.banned_ids)] == float("-inf")).all())
+    # the code after the hole is read: another suffix gives other probabilities
+    other = slot_logprobs(denoiser(engine), engine.codec, request.with_options(segments=(request.segments[0], "\n")), 6)
+    assert not torch.allclose(guide, other)
 
 
 def test_joint_scores_are_the_causal_log_probability_of_the_whole_text(tiny_model_dir: Path) -> None:

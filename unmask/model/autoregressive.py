@@ -9,6 +9,12 @@ lines: a beam of that width, all beams advanced in one batched pass per token (a
 ``extend_beams``), each hypothesis finished at the end of its first line of code. Greedy decoding commits to its
 first guess at every token (``return a ==`` once ``==`` is likelier than ``+`` after ``a``); the beam keeps the
 runner-up lines, and the caller ranks them with the code after the hole in view.
+
+A line beam may be given a ``guide``: the diffusion mode's log-probabilities for the first offsets of the hole,
+read with the code on both sides in view (:func:`~unmask.model.diffusion.slot_logprobs`). Its first
+:data:`GUIDE_TOKENS` steps then rank tokens by the product of both modes' probabilities (the guide's weighted by
+:data:`GUIDE_WEIGHT`), so a line the code after the hole calls for (``return total`` where ``total`` is what
+the function built) survives the beam's pruning though the prefix alone makes it unlikely.
 """
 
 from __future__ import annotations
@@ -32,6 +38,9 @@ LINE_BEAM_TOKENS = 48
 #: (``list(list(list(…``, ``.quantum.quantum…``) has fallen into a loop it will not leave: it stops there
 LOOP_UNIT = 3
 LOOP_REPEATS = 8
+#: a line beam's guide (module docstring): the weight of its log-probabilities, and how many first tokens it shapes
+GUIDE_WEIGHT = 0.5
+GUIDE_TOKENS = 3
 
 
 class CausalModel(Protocol):
@@ -131,11 +140,14 @@ def ar_fill(
     request: FillRequest,
     *,
     stop: StopRule | None = None,
+    guide: torch.Tensor | None = None,
 ) -> Iterator[Step | FillResult]:
+    """Continue ``request``'s prefix (see module docstring); ``guide`` (offsets, V) shapes a line beam's first
+    tokens and is ignored otherwise."""
     started = time.perf_counter()
     budget = request.holes[0].max_tokens
     if request.line_beam > 1 and getattr(model, "line_beams", False):
-        yield from _line_beam(model, codec, request, stop, started)
+        yield from _line_beam(model, codec, request, stop, started, guide)
         return
     if request.line_beam > 1:  # no beam search here: the greedy continuation stands in
         request = replace(request, candidates=1, temperature=0.0)
@@ -187,9 +199,12 @@ def ar_fill(
 
 
 def _line_beam(
-    model: Any, codec: TextCodec, request: FillRequest, stop: StopRule | None, started: float
+    model: Any, codec: TextCodec, request: FillRequest, stop: StopRule | None, started: float,
+    guide: torch.Tensor | None = None,
 ) -> Iterator[FillResult]:
-    """Beam search for the most probable first lines (see module docstring); finished lines best first."""
+    """Beam search for the most probable first lines (see module docstring); finished lines best first. The
+    ``guide``'s offset 0 is the first token after the prefix, so it is not used where the prefix was healed (its
+    first token then re-writes the prefix's last one)."""
     width = request.line_beam
     budget = min(request.holes[0].max_tokens, LINE_BEAM_TOKENS)
     ids, heal_text, heal_ids = _context(model, codec, request.segments[0], budget)
@@ -197,11 +212,17 @@ def _line_beam(
     with torch.no_grad():
         logits, cache = model.prefill(ids)
     logits = logits[None]
-    passes = 1
+    passes = 1 if guide is None else 2  # the guide's pass
+    guided = 0  # how many first steps the guide shapes
+    if guide is not None and GUIDE_WEIGHT > 0 and heal_ids is None and guide.shape[-1] == logits.shape[-1]:
+        guided = min(GUIDE_TOKENS, guide.shape[0])
     beams: list[tuple[float, list[int], list[float]]] = [(0.0, [], [])]  # log-probability, tokens, their probs
     finished: dict[str, tuple[float, list[int], list[float]]] = {}
     for step in range(budget):
         logp = _restrict(logits.float(), banned, heal_ids if not beams[0][1] else None).log_softmax(-1)
+        if step < guided:
+            assert guide is not None
+            logp = (logp + GUIDE_WEIGHT * guide[step]).log_softmax(-1)
         total = logp + torch.tensor([beam[0] for beam in beams])[:, None]
         vocab = total.shape[1]
         values, flat = total.flatten().topk(min(2 * width, total.numel()))  # finished lines leave room

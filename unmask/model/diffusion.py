@@ -70,6 +70,8 @@ LENGTH_PRIOR: dict[str, int] = {
 DEFAULT_PRIOR = 16
 #: Canvas sizes tried for a hole, as factors of the expected length.
 LENGTH_FACTORS = (0.6, 1.2, 2.2)
+#: the canvas :func:`slot_logprobs` reads for an AR line beam's guide (a line's room, with filler to spare)
+GUIDE_CANVAS = 16
 
 
 class TextCodec(Protocol):
@@ -215,6 +217,21 @@ def layout_rows(
         hole_t[b, :n] = torch.tensor(holes_of[b])
         offset_t[b, :n] = torch.tensor(offsets[b])
     return Layout(ids_t, key_mask, canvas_t, valid, hole_t, offset_t, lengths)
+
+
+def slot_logprobs(denoiser: Denoiser, codec: TextCodec, request: FillRequest, length: int) -> torch.Tensor:
+    """Log-probabilities (length, V) of each slot of a ``length``-token canvas in a one-hole request's hole, every
+    slot masked, from one forward pass: what the model expects at each offset of the hole with the code on both
+    sides in view (banned ids impossible). The AR line beam takes its first offsets as a guide."""
+    single = request.with_options(holes=(HoleSpec(length_tokens=length),))
+    layout = layout_rows(single, codec, [(length,)], denoiser.window)
+    session = denoiser.session(layout.ids, layout.key_mask, layout.canvas, layout.valid)
+    with torch.no_grad():
+        logits = session.predict(layout.ids)[0].float()
+    banned = sorted(set(codec.banned_ids))
+    if banned:
+        logits[:, banned] = float("-inf")
+    return logits.log_softmax(-1)
 
 
 def _sample(logits: torch.Tensor, temperature: float, top_p: float, generator: torch.Generator | None):

@@ -12,7 +12,14 @@ import torch
 
 from unmask.model.api import FillRequest, FillResult, ModelError, Step, StopRule, Validator
 from unmask.model.autoregressive import CausalModel, ar_fill
-from unmask.model.diffusion import Denoiser, TextCodec, diffusion_fill, split_room
+from unmask.model.diffusion import (
+    GUIDE_CANVAS,
+    Denoiser,
+    TextCodec,
+    diffusion_fill,
+    slot_logprobs,
+    split_room,
+)
 
 
 class InfillEngine:
@@ -60,6 +67,16 @@ class InfillEngine:
         torch.set_flush_denormal(True)
         return [float(value) for value in score(rows)]
 
+    def _guide(self, request: FillRequest) -> torch.Tensor | None:
+        """For an AR line beam with code after the hole: the diffusion mode's view of the hole's first offsets, with
+        both sides in view, to guide the beam (:mod:`unmask.model.autoregressive`); None otherwise."""
+        if request.line_beam <= 1 or self.denoiser is None or request.is_append:
+            return None
+        try:
+            return slot_logprobs(self.denoiser, self.codec, request, GUIDE_CANVAS)
+        except ModelError:  # no room for the canvas in the window: the beam runs unguided
+            return None
+
     def iter_fill(
         self,
         request: FillRequest,
@@ -80,7 +97,7 @@ class InfillEngine:
         try:
             if mode == "ar":
                 assert self.causal is not None
-                yield from ar_fill(self.causal, self.codec, request, stop=stop)
+                yield from ar_fill(self.causal, self.codec, request, stop=stop, guide=self._guide(request))
             else:
                 assert self.denoiser is not None
                 yield from diffusion_fill(
