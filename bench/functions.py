@@ -197,6 +197,16 @@ def select_holes(cases: Iterable[FunctionCase], limit: int | None, seed: int = 0
     return by_kind
 
 
+def checked_lines(cases: Sequence[FunctionCase], min_chars: int = 30) -> list[str]:
+    """``"name: line"`` for every body line of at least ``min_chars`` characters (stripped): the lines the
+    contamination check looks up in the training split."""
+    found = []
+    for case in cases:
+        lines = case.code.split("\n")
+        found += [f"{case.name}: {lines[i].strip()}" for i in body_lines(case.code) if len(lines[i].strip()) >= min_chars]
+    return found
+
+
 def overlap_with_corpus(cases: Sequence[FunctionCase], train_jsonl: Path, min_chars: int = 30) -> dict[str, object]:
     """A contamination check: how many body lines of at least ``min_chars`` characters (stripped) also occur
     verbatim in the training split (``{"path", "text"}`` per line), and which."""
@@ -207,16 +217,27 @@ def overlap_with_corpus(cases: Sequence[FunctionCase], train_jsonl: Path, min_ch
         for record in stream:
             if record.strip():
                 corpus_lines.update(s for s in (x.strip() for x in json.loads(record)["text"].split("\n")) if len(s) >= min_chars)
-    checked, shared = 0, []
-    for case in cases:
-        lines = case.code.split("\n")
-        for index in body_lines(case.code):
-            stripped = lines[index].strip()
-            if len(stripped) >= min_chars:
-                checked += 1
-                if stripped in corpus_lines:
-                    shared.append(f"{case.name}: {stripped}")
-    return {"train": str(train_jsonl), "min_chars": min_chars, "lines_checked": checked, "lines_in_training": shared}
+    checked = checked_lines(cases, min_chars)
+    shared = [line for line in checked if line.split(": ", 1)[1] in corpus_lines]
+    return {"train": str(train_jsonl), "min_chars": min_chars, "lines_checked": len(checked), "lines_in_training": shared}
+
+
+def earlier_overlap(cases: Sequence[FunctionCase], results: Path) -> dict[str, object] | None:
+    """The contamination check of an earlier run (``results``: its ``functions.json``) when it checked exactly
+    these lines, marked with the date it was made (``checked_on``); None otherwise. A machine without the
+    training corpus keeps the last check in the report instead of dropping it: neither the corpus nor the
+    dataset changes between runs unless someone rebuilds them, and then the lines checked differ."""
+    import json
+
+    try:
+        earlier = json.loads(results.read_text(encoding="utf-8"))
+        overlap = earlier["dataset"]["overlap"]
+        checked = checked_lines(cases, int(overlap["min_chars"]))
+        if overlap["lines_checked"] != len(checked) or not set(overlap["lines_in_training"]) <= set(checked):
+            return None
+        return {**overlap, "checked_on": overlap.get("checked_on") or earlier["meta"]["date"]}
+    except (OSError, ValueError, KeyError, TypeError):
+        return None
 
 
 # -- running programs ------------------------------------------------------------------------------------

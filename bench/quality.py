@@ -21,6 +21,7 @@ from bench.functions import (
     DATA_DIR,
     HEADLINE_CONVENTION,
     InfillTask,
+    earlier_overlap,
     load_cases,
     make_task,
     overlap_with_corpus,
@@ -145,7 +146,8 @@ class FunctionSuite:
         selected = sum(len(h) for h in self.holes.values())
         train = (self.ctx.options.heldout or DEFAULT_HELDOUT).with_name("train.jsonl")
         return {
-            "overlap": overlap_with_corpus(self.cases, train) if train.is_file() else None,
+            "overlap": overlap_with_corpus(self.cases, train) if train.is_file()
+            else earlier_overlap(self.cases, self.ctx.options.out / "functions.json"),
             "functions": len(self.cases),
             "holes": {kind: len(holes) for kind, holes in self.all_holes.items()},
             "selected": {kind: len(holes) for kind, holes in self.holes.items()},

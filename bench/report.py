@@ -157,7 +157,8 @@ def _overlap(overlap: dict[str, Any] | None) -> list[str]:
     examples = "; ".join(f"`{line.split(': ', 1)[1]}`" for line in shared[:4])
     return [
         (f"Contamination check: of {overlap['lines_checked']} body lines of at least {overlap['min_chars']} characters, "
-         f"{len(shared)} occur verbatim in the training split" + (f" (idioms such as {examples})." if shared else ".")),
+         f"{len(shared)} occur verbatim in the training split" + (f" (idioms such as {examples})." if shared else ".")
+         + (f" Checked {overlap['checked_on']}: the corpus was not on the machine of this run." if overlap.get("checked_on") else "")),
         "",
     ]
 

@@ -24,8 +24,11 @@ from bench.context import BenchContext, BenchOptions
 from bench.functions import (
     CONVENTIONS,
     DATA_DIR,
+    checked_lines,
+    earlier_overlap,
     load_cases,
     make_task,
+    overlap_with_corpus,
     program_command,
     run_program,
     run_programs,
@@ -138,6 +141,27 @@ def test_test_programs_are_capped_in_memory_and_in_cpu_time_of_their_own(tmp_pat
     started = time.monotonic()
     completed = subprocess.run(program_command(path, cpu_s=1), check=False, timeout=60)
     assert completed.returncode == -signal.SIGXCPU and time.monotonic() - started < 30
+
+
+def test_the_contamination_check_is_kept_from_an_earlier_run_only_for_the_same_lines(tmp_path: Path) -> None:
+    cases = load_cases()
+    train = tmp_path / "train.jsonl"
+    first = checked_lines(cases)[0]
+    train.write_text(json.dumps({"path": "x.py", "text": "def f():\n    " + first.split(": ", 1)[1] + "\n"}) + "\n")
+    overlap = overlap_with_corpus(cases, train)
+    assert overlap["lines_in_training"] == [first] and overlap["lines_checked"] == len(checked_lines(cases))
+    results = tmp_path / "functions.json"
+    results.write_text(json.dumps({"meta": {"date": "2026-12-01 10:00 UTC"}, "dataset": {"overlap": overlap}}))
+    kept = earlier_overlap(cases, results)
+    assert kept is not None and kept["lines_in_training"] == [first] and kept["checked_on"] == "2026-12-01 10:00 UTC"
+    # carried again, it keeps the date of the check itself
+    results.write_text(json.dumps({"meta": {"date": "2026-12-02 10:00 UTC"}, "dataset": {"overlap": kept}}))
+    assert earlier_overlap(cases, results)["checked_on"] == "2026-12-01 10:00 UTC"  # type: ignore[index]
+    # another dataset (a function fewer) checks other lines: nothing is carried
+    assert earlier_overlap(cases[1:], results) is None
+    assert earlier_overlap(cases, tmp_path / "missing.json") is None
+    results.write_text("{not json")
+    assert earlier_overlap(cases, results) is None
 
 
 def test_metrics() -> None:
