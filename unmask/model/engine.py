@@ -69,8 +69,10 @@ class InfillEngine:
 
     def _guide(self, request: FillRequest) -> torch.Tensor | None:
         """For an AR line beam with code after the hole: the diffusion mode's view of the hole's first offsets, with
-        both sides in view, to guide the beam (:mod:`unmask.model.autoregressive`); None otherwise."""
-        if request.line_beam <= 1 or self.denoiser is None or request.is_append:
+        both sides in view, to guide the beam (:mod:`unmask.model.autoregressive`); None otherwise, and where the
+        prefix ends with a line break: the beam heals it (its first token re-writes the break), so the guide's
+        offsets would not line up with its tokens."""
+        if request.line_beam <= 1 or self.denoiser is None or request.is_append or request.segments[0].endswith("\n"):
             return None
         try:
             return slot_logprobs(self.denoiser, self.codec, request, GUIDE_CANVAS)
