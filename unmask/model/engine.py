@@ -71,8 +71,10 @@ class InfillEngine:
         """For an AR line beam with code after the hole: the diffusion mode's view of the hole's first offsets, with
         both sides in view, to guide the beam (:mod:`unmask.model.autoregressive`); None otherwise, and where the
         prefix ends with a line break: the beam heals it (its first token re-writes the break), so the guide's
-        offsets would not line up with its tokens."""
+        offsets would not line up with its tokens. No pass is spent where the causal model runs no beam."""
         if request.line_beam <= 1 or self.denoiser is None or request.is_append or request.segments[0].endswith("\n"):
+            return None
+        if not getattr(self.causal, "line_beams", False):  # no beam search (the greedy continuation stands in)
             return None
         try:
             return slot_logprobs(self.denoiser, self.codec, request, GUIDE_CANVAS)
