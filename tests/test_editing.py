@@ -227,6 +227,18 @@ def test_choice_prefers_the_valid_fill_that_binds_what_the_code_after_it_reads()
     assert choose_candidate(_result("    islands = 1", "    islands = 0"), validator, None)[1] == ("    islands = 1",)
 
 
+def test_choice_prefers_the_fill_that_gives_a_value_to_what_the_code_after_it_updates() -> None:
+    # `count += 1` after the hole: a fill that never sets `count` leaves it unbound when the loop runs
+    suffix = "\n    for char in text:\n        if char == '(':\n            count += 1\n    return count\n"
+    plan = plan_infill("def opening(text):\n", suffix, "python")
+    validator = validator_for(plan)
+    assert validator is not None
+    assert validator.name_problems(("    total = 0",)) == 2  # `count` unbound, `total` never read
+    assert validator.name_problems(("    count = 0",)) == 0
+    chosen = choose_candidate(_result("    text = text.strip()", "    count = 0"), validator, None)
+    assert chosen[1] == ("    count = 0",) and chosen[2] is True
+
+
 def test_a_fill_that_loops_within_a_line_loses_to_one_that_does_not() -> None:
     prefix = "def encode(text):\n    current = ''\n    for char in text:\n"
     suffix = "\n    return current\n"

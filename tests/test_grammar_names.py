@@ -6,9 +6,31 @@ from unmask.grammar.names import python_names
 
 
 def test_a_name_read_but_bound_nowhere_is_undefined() -> None:
-    report = python_names("def f(items):\n    for item in items:\n        total += item\n    return totl\n")
+    report = python_names("def f(items):\n    total = 0\n    for item in items:\n        total += item\n    return totl\n")
     assert report is not None
     assert report.undefined == ("totl",)
+
+
+def test_a_local_only_updated_in_place_is_read_before_it_has_a_value() -> None:
+    # symtable counts `total += item` as an assignment; Python raises UnboundLocalError when it runs
+    report = python_names("def f(items):\n    for item in items:\n        total += item\n    return total\n")
+    assert report is not None and report.undefined == ("total",)
+    bound_otherwise = [
+        "def f(total, items):\n    total += len(items)\n    return total\n",  # a parameter
+        "def f(items):\n    for total in items:\n        total += 1\n    return total\n",  # a loop target
+        "def f():\n    global total\n    total += 1\n",
+        "def f():\n    total = 0\n    def g():\n        nonlocal total\n        total += 1\n    g()\n    return total\n",
+        "def f(items):\n    if (total := len(items)):\n        total += 1\n    return total\n",  # a walrus
+        "def f(box):\n    box.size += 1\n    box[0] += 1\n",  # attributes and items are not names
+    ]
+    for source in bound_otherwise:
+        report = python_names(source)
+        assert report is not None and report.undefined == (), source
+    # a nested function's own update, without nonlocal, is its own unbound local; so is an annotation alone
+    nested = python_names("def f():\n    total = 0\n    def g():\n        total += 1\n        return total\n    return g()\n")
+    annotated = python_names("def f():\n    total: int\n    total += 1\n    return total\n")
+    assert nested is not None and nested.undefined == ("total",)
+    assert annotated is not None and annotated.undefined == ("total",)
 
 
 def test_module_names_imports_builtins_and_enclosing_scopes_are_defined() -> None:

@@ -11,6 +11,7 @@ name that is only read inside a function, or a builtin, is not "undefined".
 
 from __future__ import annotations
 
+import ast
 import builtins
 import symtable
 import warnings
@@ -26,7 +27,8 @@ _COMPREHENSIONS = frozenset({"listcomp", "setcomp", "dictcomp", "genexpr", "<lis
 
 @dataclass(frozen=True)
 class NameReport:
-    """``undefined``: names a function reads that no scope binds (sorted, once each); ``unused``: locals a
+    """``undefined``: names a function reads that no scope binds, or only updates in place (``n += 1`` with no
+    ``n = ...``) (sorted, once each); ``unused``: locals a
     function assigns and never reads (parameters, ``_``-prefixed names and nested definitions excluded)."""
 
     undefined: tuple[str, ...]
@@ -35,6 +37,63 @@ class NameReport:
     @property
     def problems(self) -> int:
         return len(self.undefined) + len(self.unused)
+
+
+_SCOPES = (ast.FunctionDef, ast.AsyncFunctionDef, ast.Lambda, ast.ClassDef)
+
+
+def _scope_nodes(function: ast.FunctionDef | ast.AsyncFunctionDef | ast.Lambda) -> list[ast.AST]:
+    """The nodes of a function's own scope: its body without nested functions, classes and lambdas (their
+    names, defaults and decorators excepted), and without comprehensions' loop targets (their own scope)."""
+    nodes: list[ast.AST] = []
+    todo: list[ast.AST] = list(function.body) if isinstance(function.body, list) else [function.body]
+    while todo:
+        node = todo.pop()
+        nodes.append(node)
+        if isinstance(node, _SCOPES):
+            continue  # the name it binds is seen through the node itself
+        for child in ast.iter_child_nodes(node):
+            if isinstance(child, ast.comprehension):
+                todo.extend([child.iter, *child.ifs])
+            else:
+                todo.append(child)
+    return nodes
+
+
+def _augmented_only(tree: ast.AST) -> set[str]:
+    """Names a function updates in place (``count += 1``) that nothing else in it binds and no ``global`` or
+    ``nonlocal`` declares: the update reads the local before any value was given to it (``UnboundLocalError``
+    when it runs). ``symtable`` counts the update as an assignment, so these pass its checks."""
+    found: set[str] = set()
+    for function in ast.walk(tree):
+        if not isinstance(function, (ast.FunctionDef, ast.AsyncFunctionDef, ast.Lambda)):
+            continue
+        arguments = function.args
+        bound = {arg.arg for arg in [*arguments.posonlyargs, *arguments.args, *arguments.kwonlyargs]}
+        bound |= {arg.arg for arg in (arguments.vararg, arguments.kwarg) if arg is not None}
+        updated: set[str] = set()
+        for node in _scope_nodes(function):
+            if isinstance(node, ast.AugAssign):
+                if isinstance(node.target, ast.Name):
+                    updated.add(node.target.id)
+            elif isinstance(node, ast.AnnAssign) and node.value is None:
+                continue  # ``x: int`` alone gives x no value
+            elif isinstance(node, (ast.Global, ast.Nonlocal)):
+                bound.update(node.names)
+            elif isinstance(node, (ast.FunctionDef, ast.AsyncFunctionDef, ast.ClassDef)):
+                bound.add(node.name)
+            elif isinstance(node, (ast.Import, ast.ImportFrom)):
+                bound.update((alias.asname or alias.name).split(".")[0] for alias in node.names)
+            elif isinstance(node, ast.ExceptHandler | ast.MatchAs | ast.MatchStar) and node.name:
+                bound.add(node.name)
+            elif isinstance(node, ast.MatchMapping) and node.rest:
+                bound.add(node.rest)
+            if isinstance(node, (*_SCOPES, ast.AugAssign)):
+                continue  # a nested scope's names are its own; an update is not a binding
+            bound.update(child.id for child in ast.iter_child_nodes(node)
+                         if isinstance(child, ast.Name) and isinstance(child.ctx, (ast.Store, ast.Del)))
+        found |= updated - bound
+    return found
 
 
 def _table(source: str) -> symtable.SymbolTable | None:
@@ -85,4 +144,8 @@ def python_names(source: str, also_bound: frozenset[str] = frozenset()) -> NameR
             if (not comprehension and symbol.is_local() and symbol.is_assigned() and not symbol.is_referenced() and not symbol.is_namespace()
                     and name not in parameters and not name.startswith("_") and not symbol.is_nonlocal()):
                 unused.add(name)
+    try:
+        undefined |= _augmented_only(ast.parse(source))
+    except (SyntaxError, ValueError, RecursionError, MemoryError):
+        pass
     return NameReport(tuple(sorted(undefined)), tuple(sorted(unused)))
