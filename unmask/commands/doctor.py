@@ -15,6 +15,11 @@ import time
 
 from unmask.cli import EXIT_FAILED, EXIT_OK
 
+#: the test fill: a line hole with code on both sides (the diffusion head, the line beams and the joint score all
+#: run), in a function whose right fill is not in doubt
+DOCTOR_PREFIX = "def total(values):\n    result = 0\n    for value in values:\n"
+DOCTOR_SUFFIX = "\n    return result\n"
+
 
 def add_arguments(parser: argparse.ArgumentParser) -> None:
     parser.add_argument("--model", metavar="PATH", help="model folder or URL to check (default: the shipped model)")
@@ -53,7 +58,8 @@ def run(args: argparse.Namespace) -> int:
     _line(not missing, "grammars", ", ".join(found) + (f"; missing: {', '.join(missing)}" if missing else ""))
     if missing:
         problems.append("grammars: pip install the tree-sitter-<language> wheels")
-    from unmask.model.api import SHIPPED_WEIGHTS, FillRequest, HoleSpec, ModelError, load_engine, run_fill
+    from unmask.editing import fill_document, plan_infill
+    from unmask.model.api import SHIPPED_WEIGHTS, ModelError, load_engine
 
     location = args.model or str(SHIPPED_WEIGHTS)
     try:
@@ -64,10 +70,16 @@ def run(args: argparse.Namespace) -> int:
         size_text = f"{int(size) / 1e6:.1f}M parameters" if isinstance(size, int) and size else "size unknown"
         _line(True, "model", f"{info.get('name')} at {location}: {size_text}, loaded in {time.perf_counter() - started:.1f}s")
         if not args.no_fill:
-            request = FillRequest.single("def add(a, b):\n    return ", "\n", HoleSpec(kind="expression"))
+            # through the editing layer, as `unmask fill` and the server fill: candidates checked by the grammar,
+            # AR lines stopped at the end of their statement, the joint score choosing
+            plan = plan_infill(DOCTOR_PREFIX, DOCTOR_SUFFIX, "python")
             started = time.perf_counter()
-            result = run_fill(engine, request)
-            _line(True, "fill", f"{result.best.text!r} in {(time.perf_counter() - started) * 1000:.0f} ms ({result.mode})")
+            outcome = fill_document(engine, plan)
+            elapsed = (time.perf_counter() - started) * 1000
+            verdict = "parses" if outcome.valid else "does not parse"
+            # a fill that does not parse says something about the model, not the installation: a warning
+            _line(None if outcome.valid is False else True, "fill", f"{outcome.fills[0].strip()!r} in {elapsed:.0f} ms "
+                  f"({outcome.result.mode}, {outcome.result.forward_passes} forward passes; {verdict})")
     except ModelError as exc:
         _line(False, "model", str(exc))
         problems.append("model")
