@@ -476,6 +476,25 @@ def test_train_command_resumes_a_run_with_its_own_sizes(tmp_path: Path, texts: l
     assert json.loads((run / "config.json").read_text())["train"]["isolated_share"] == 0.0
 
 
+def test_train_command_sets_the_example_mix_and_a_resumed_run_keeps_its_own(tmp_path: Path, texts: list[str]) -> None:
+    from unmask.cli import main
+
+    corpus = _corpus(tmp_path, texts)
+    run = tmp_path / "run"
+    sizes = ["--d-model", "48", "--layers", "1", "--heads", "3", "--ffn", "64", "--seq-len", "96"]
+    mix = ["--function-share", "0.7", "--isolated-share", "0.5"]
+    assert main(["train", "--corpus", str(corpus), "--run", str(run), "--steps", "1", *sizes, *mix]) == 0
+    began = json.loads((run / "config.json").read_text())["train"]
+    assert (began["function_share"], began["isolated_share"]) == (0.7, 0.5)
+    # resuming with other shares: the run draws its examples as it began
+    assert main(["train", "--corpus", str(corpus), "--run", str(run), "--resume", "--steps", "1", "--seq-len", "96",
+                 "--function-share", "0.1"]) == 0
+    assert json.loads((run / "config.json").read_text())["train"]["function_share"] == 0.7
+    with pytest.raises(SystemExit) as bad:
+        main(["train", "--corpus", str(corpus), "--run", str(run), "--isolated-share", "1.5"])
+    assert bad.value.code == 2
+
+
 def test_an_adapted_run_can_be_resumed(tmp_path: Path, texts: list[str], tiny_model_dir: Path) -> None:
     from unmask.cli import main
 

@@ -36,6 +36,16 @@ from unmask.cli import EXIT_MODEL, EXIT_OK, EXIT_USAGE
 DEFAULT_RUNS = Path.home() / ".cache" / "unmask" / "runs"
 
 
+def _share(text: str) -> float:
+    try:
+        value = float(text)
+    except ValueError:
+        value = -1.0
+    if not 0.0 <= value <= 1.0:
+        raise argparse.ArgumentTypeError(f"expected a share between 0 and 1, not {text!r}")
+    return value
+
+
 def add_arguments(parser: argparse.ArgumentParser) -> None:
     data = parser.add_argument_group("data")
     data.add_argument("--corpus", type=Path, help="a corpus folder (train.jsonl, heldout.jsonl) built earlier")
@@ -52,6 +62,12 @@ def add_arguments(parser: argparse.ArgumentParser) -> None:
     run.add_argument("--export", type=Path, help="write the Hugging Face model folder here when done")
     run.add_argument("--lr", type=float, help="peak learning rate (default 1e-3; adapt 3e-4); the schedule decays to lr/10")
     run.add_argument("--eval-every", type=int, help="held-out evaluation every N steps (default 250; adapt 50)")
+    mix = parser.add_argument_group("example mix (a new run; --resume keeps the mix its run began with)")
+    mix.add_argument("--function-share", type=_share, metavar="P",
+                     help="share of diffusion rows centred on a function with holes in its body, and of AR rows "
+                          "that start at a function (default 0.45)")
+    mix.add_argument("--isolated-share", type=_share, metavar="P",
+                     help="share of those whose top-level function ends the file, then <|eos|> (default 0.3)")
     size = parser.add_argument_group("model size (from scratch only; --resume and --adapt keep the model's own)")
     size.add_argument("--d-model", type=int, default=256)
     size.add_argument("--layers", type=int, default=6)
@@ -129,6 +145,9 @@ def run(args: argparse.Namespace) -> int:
         cfg.eval_every = args.eval_every
         # a checkpoint at least every 100 steps: a machine that stops loses minutes, not an evaluation's worth
         cfg.save_every = min(100, args.eval_every)
+    for name in ("function_share", "isolated_share"):
+        if getattr(args, name) is not None:
+            setattr(cfg, name, getattr(args, name))
     if args.resume and saved.exists():
         import json
 
