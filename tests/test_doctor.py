@@ -8,8 +8,6 @@ from pathlib import Path
 
 import pytest
 
-from unmask.model.api import SHIPPED_WEIGHTS
-
 ROOT = Path(__file__).resolve().parents[1]
 UNMASK = ROOT / ".venv" / "bin" / "unmask"
 if not UNMASK.exists():
@@ -27,9 +25,8 @@ def _fill_line(stdout: str) -> str:
 
 
 @pytest.mark.slow
+@pytest.mark.usefixtures("needs_shipped_model")
 def test_doctor_fills_a_line_with_the_shipped_model_through_the_editing_layer() -> None:
-    if not (SHIPPED_WEIGHTS / "model.safetensors").is_file():
-        pytest.skip("shipped model not present: unmask/model/weights/model.safetensors is missing")
     result = doctor()
     assert result.returncode == 0, result.stdout + result.stderr
     line = _fill_line(result.stdout)
