@@ -13,10 +13,17 @@ import torch
 from engines import denoiser, embedded_causal, infill_engine, steps_and_result
 
 from unmask.model.api import FillRequest, FillResult, HoleSpec, ModelError, Step, Token, load_engine, run_fill
-from unmask.model.autoregressive import GUIDE_TOKENS, ar_fill, heal_prefix
+from unmask.model.autoregressive import FOLLOW_TOKENS, GUIDE_TOKENS, ar_fill, heal_prefix
 from unmask.model.backends.embedded import GROWTH
 from unmask.model.curriculum import TRAIN_SPAN_COUNTS, Curriculum, analyse
-from unmask.model.diffusion import canvas_lengths, diffusion_fill, slot_logprobs
+from unmask.model.diffusion import (
+    SlotGuide,
+    canvas_lengths,
+    diffusion_fill,
+    layout_rows,
+    slot_guide,
+    slot_logprobs,
+)
 from unmask.model.net import NetConfig, ScatterSlot, UnmaskNet
 from unmask.model.tokenizer import CodeTokenizer, train_tokenizer
 from unmask.model.train import TrainConfig, export, train
@@ -369,14 +376,14 @@ def test_a_guide_shapes_the_line_beams_first_tokens(tiny_model_dir: Path, tokeni
     guide = torch.full((GUIDE_TOKENS + 2, tokenizer.vocab_size), -100.0)
     guide[:, wanted] = 0.0
     guided = FillResult(candidates=(), mode="ar", steps=0, forward_passes=0, elapsed_s=0.0)
-    for item in ar_fill(causal, engine.codec, request, guide=guide.log_softmax(-1)):
+    for item in ar_fill(causal, engine.codec, request, guide=SlotGuide(guide.log_softmax(-1))):
         if isinstance(item, FillResult):
             guided = item
     assert guided.candidates and all(c.tokens[0][0].id == wanted for c in guided.candidates)
     # only the first GUIDE_TOKENS steps are guided: after them the beam follows the model alone
     late = torch.zeros_like(guide)
     late[GUIDE_TOKENS:] = guide[GUIDE_TOKENS:]
-    for item in ar_fill(causal, engine.codec, request, guide=late):
+    for item in ar_fill(causal, engine.codec, request, guide=SlotGuide(late)):
         if isinstance(item, FillResult):
             assert [c.text for c in item.candidates] == [c.text for c in plain.candidates]
 
@@ -391,6 +398,57 @@ def test_slot_logprobs_read_the_hole_with_both_sides_in_view(tiny_model_dir: Pat
     # the code after the hole is read: another suffix gives other probabilities
     other = slot_logprobs(denoiser(engine), engine.codec, request.with_options(segments=(request.segments[0], "\n")), 6)
     assert not torch.allclose(guide, other)
+
+
+def test_a_guides_follow_reads_each_hypothesis_where_the_canvas_has_it(tiny_model_dir: Path) -> None:
+    request = FillRequest.single("def add(a, b):\n    return ", "\n\nprint(add(1, 2))\n", HoleSpec(max_tokens=12))
+    for cache in ("none", "dual", "block"):
+        engine = infill_engine(tiny_model_dir, dtype="float32", pointer_weight=0.0, cache=cache)
+        codec = engine.codec
+        guide = slot_guide(denoiser(engine), codec, request, 6)
+        assert guide.follow is not None
+        hypothesis = codec.encode(" a + b")[:3]
+        read = guide.follow([[], hypothesis[:1], hypothesis])
+        assert read.shape == (3, guide.first.shape[1])
+        # nothing written yet: the first slot, as the first pass read it
+        assert torch.allclose(read[0], guide.first[0], atol=1e-4)
+        # with the tokens in the canvas the next slot reads otherwise than with every slot masked
+        assert not torch.allclose(read[2], guide.first[3], atol=1e-3)
+        with pytest.raises(ValueError):
+            guide.follow([codec.encode(" a + b + a + b + a")[:6]])
+        if cache == "none":  # exact: a fresh pass over the row with the tokens written in
+            layout = layout_rows(request.with_options(holes=(HoleSpec(length_tokens=6),)), codec, [(6,)], 384)
+            ids = layout.ids.clone()
+            ids[0, layout.canvas[0, :3]] = torch.tensor(hypothesis)
+            session = denoiser(engine).session(ids, layout.key_mask, layout.canvas, layout.valid)
+            fresh = session.predict(ids)[0, 3].float()
+            fresh[list(codec.banned_ids)] = float("-inf")
+            assert torch.allclose(read[2], fresh.log_softmax(-1), atol=1e-4)
+
+
+def test_a_following_guide_shapes_the_beam_past_the_first_tokens(tiny_model_dir: Path, tokenizer: CodeTokenizer) -> None:
+    engine = infill_engine(tiny_model_dir, dtype="float32", pointer_weight=0.0)
+    causal = embedded_causal(engine)
+    request = FillRequest.single("def add(a, b):\n    return", "", HoleSpec(max_tokens=12), mode="ar", line_beam=3, candidates=4)
+    wanted = engine.codec.encode(" x")[0]
+    asked: list[list[list[int]]] = []
+
+    def follow(hypotheses):  # type: ignore[no-untyped-def]
+        asked.append([list(tokens) for tokens in hypotheses])
+        view = torch.full((len(hypotheses), tokenizer.vocab_size), -100.0)
+        view[:, wanted] = 0.0
+        return view.log_softmax(-1)
+
+    guide = SlotGuide(torch.zeros((16, tokenizer.vocab_size)).log_softmax(-1), follow)
+    result = FillResult(candidates=(), mode="ar", steps=0, forward_passes=0, elapsed_s=0.0)
+    for item in ar_fill(causal, engine.codec, request, guide=guide):
+        if isinstance(item, FillResult):
+            result = item
+    # read once per step after the first, with each live beam's own tokens, FOLLOW_TOKENS - 1 times at most
+    assert asked and len(asked) <= FOLLOW_TOKENS - 1
+    assert all(len(tokens) == step + 1 for step, hypotheses in enumerate(asked) for tokens in hypotheses)
+    assert result.candidates
+    assert all(token.id == wanted for c in result.candidates for token in c.tokens[0][1:FOLLOW_TOKENS])
 
 
 def test_joint_scores_are_the_causal_log_probability_of_the_whole_text(tiny_model_dir: Path) -> None:

@@ -10,11 +10,14 @@ lines: a beam of that width, all beams advanced in one batched pass per token (a
 first guess at every token (``return a ==`` once ``==`` is likelier than ``+`` after ``a``); the beam keeps the
 runner-up lines, and the caller ranks them with the code after the hole in view.
 
-A line beam may be given a ``guide``: the diffusion mode's log-probabilities for the first offsets of the hole,
-read with the code on both sides in view (:func:`~unmask.model.diffusion.slot_logprobs`). Its first
-:data:`GUIDE_TOKENS` steps then rank tokens by the product of both modes' probabilities (the guide's weighted by
-:data:`GUIDE_WEIGHT`), so a line the code after the hole calls for (``return total`` where ``total`` is what
-the function built) survives the beam's pruning though the prefix alone makes it unlikely.
+A line beam may be given a ``guide`` (:class:`~unmask.model.diffusion.SlotGuide`): the diffusion mode's view of
+the hole, read with the code on both sides in view. The beam's first steps then rank tokens by the product of
+both modes' probabilities (the guide's weighted by :data:`GUIDE_WEIGHT`), so a line the code after the hole calls
+for (``return total`` where ``total`` is what the function built) survives the beam's pruning though the prefix
+alone makes it unlikely. A guide that can ``follow`` reads, at each of the first :data:`FOLLOW_TOKENS` steps,
+every live hypothesis' next slot with the hypothesis written into the canvas (one batched pass per step);
+otherwise the first :data:`GUIDE_TOKENS` steps use the offsets read with every slot masked, which do not know
+what a hypothesis wrote before them.
 """
 
 from __future__ import annotations
@@ -28,7 +31,7 @@ from typing import Any, Protocol
 import torch
 
 from unmask.model.api import Candidate, FillRequest, FillResult, Step, StopRule, Token
-from unmask.model.diffusion import TextCodec
+from unmask.model.diffusion import SlotGuide, TextCodec
 
 #: Yield a progress step after this many new tokens.
 STEP_EVERY = 4
@@ -41,6 +44,8 @@ LOOP_REPEATS = 8
 #: a line beam's guide (module docstring): the weight of its log-probabilities, and how many first tokens it shapes
 GUIDE_WEIGHT = 0.5
 GUIDE_TOKENS = 3
+#: with a guide that can read each hypothesis' next slot (``SlotGuide.follow``), how many first tokens it shapes
+FOLLOW_TOKENS = 4
 
 
 class CausalModel(Protocol):
@@ -140,7 +145,7 @@ def ar_fill(
     request: FillRequest,
     *,
     stop: StopRule | None = None,
-    guide: torch.Tensor | None = None,
+    guide: SlotGuide | None = None,
 ) -> Iterator[Step | FillResult]:
     """Continue ``request``'s prefix (see module docstring); ``guide`` (offsets, V) shapes a line beam's first
     tokens and is ignored otherwise."""
@@ -200,7 +205,7 @@ def ar_fill(
 
 def _line_beam(
     model: Any, codec: TextCodec, request: FillRequest, stop: StopRule | None, started: float,
-    guide: torch.Tensor | None = None,
+    guide: SlotGuide | None = None,
 ) -> Iterator[FillResult]:
     """Beam search for the most probable first lines (see module docstring); finished lines best first. The
     ``guide``'s offset 0 is the first token after the prefix, so it is not used where the prefix was healed (its
@@ -214,15 +219,20 @@ def _line_beam(
     logits = logits[None]
     passes = 1 if guide is None else 2  # the guide's pass
     guided = 0  # how many first steps the guide shapes
-    if guide is not None and GUIDE_WEIGHT > 0 and heal_ids is None and guide.shape[-1] == logits.shape[-1]:
-        guided = min(GUIDE_TOKENS, guide.shape[0])
+    if guide is not None and GUIDE_WEIGHT > 0 and heal_ids is None and guide.first.shape[-1] == logits.shape[-1]:
+        guided = min(GUIDE_TOKENS, guide.first.shape[0]) if guide.follow is None else min(FOLLOW_TOKENS, guide.first.shape[0] - 1)
     beams: list[tuple[float, list[int], list[float]]] = [(0.0, [], [])]  # log-probability, tokens, their probs
     finished: dict[str, tuple[float, list[int], list[float]]] = {}
     for step in range(budget):
         logp = _restrict(logits.float(), banned, heal_ids if not beams[0][1] else None).log_softmax(-1)
         if step < guided:
             assert guide is not None
-            logp = (logp + GUIDE_WEIGHT * guide[step]).log_softmax(-1)
+            if step == 0 or guide.follow is None:
+                view = guide.first[step]
+            else:  # each beam's next slot, read with its tokens in the canvas
+                view = guide.follow([tokens for _, tokens, _ in beams])
+                passes += 1
+            logp = (logp + GUIDE_WEIGHT * view).log_softmax(-1)
         total = logp + torch.tensor([beam[0] for beam in beams])[:, None]
         vocab = total.shape[1]
         values, flat = total.flatten().topk(min(2 * width, total.numel()))  # finished lines leave room

@@ -25,7 +25,7 @@ from __future__ import annotations
 
 import math
 import time
-from collections.abc import Iterator, Sequence
+from collections.abc import Callable, Iterator, Sequence
 from dataclasses import dataclass
 from typing import Protocol
 
@@ -91,6 +91,9 @@ class DenoiseSession(Protocol):
         """Logits (B, Q, V) predicting the tokens at the session's canvas positions, given current ids; with
         ``slots`` (B, K) indices into the canvas, only those: (B, K, V)."""
         ...
+
+    # optional, for :class:`SlotGuide`: ``follow(ids, hypotheses) -> logits (N, V)``, on a one-row one-hole
+    # session after its first ``predict``: the slot after each hypothesis, its tokens written into the canvas
 
 
 class Denoiser(Protocol):
@@ -222,16 +225,49 @@ def layout_rows(
 def slot_logprobs(denoiser: Denoiser, codec: TextCodec, request: FillRequest, length: int) -> torch.Tensor:
     """Log-probabilities (length, V) of each slot of a ``length``-token canvas in a one-hole request's hole, every
     slot masked, from one forward pass: what the model expects at each offset of the hole with the code on both
-    sides in view (banned ids impossible). The AR line beam takes its first offsets as a guide."""
+    sides in view (banned ids impossible)."""
+    return slot_guide(denoiser, codec, request, length).first
+
+
+@dataclass
+class SlotGuide:
+    """The diffusion mode's view of a one-hole request's canvas, for the AR line beam
+    (:mod:`unmask.model.autoregressive`). ``first`` (length, V): every slot masked, the log-probabilities of each
+    offset. ``follow(hypotheses)`` (None where the denoiser cannot): for each hypothesis (the tokens written
+    so far from the hole's start), the log-probabilities (N, V) of the next slot with those tokens in the canvas
+    and the rest still masked, so a hypothesis' k-th token is read where the canvas has it."""
+
+    first: torch.Tensor
+    follow: Callable[[Sequence[Sequence[int]]], torch.Tensor] | None = None
+
+
+def slot_guide(denoiser: Denoiser, codec: TextCodec, request: FillRequest, length: int) -> SlotGuide:
+    """One forward pass over ``request``'s row with a ``length``-token canvas (see :class:`SlotGuide`); a session
+    with ``follow`` keeps that pass's context for the hypotheses' reads."""
     single = request.with_options(holes=(HoleSpec(length_tokens=length),))
     layout = layout_rows(single, codec, [(length,)], denoiser.window)
     session = denoiser.session(layout.ids, layout.key_mask, layout.canvas, layout.valid)
-    with torch.no_grad():
-        logits = session.predict(layout.ids)[0].float()
     banned = sorted(set(codec.banned_ids))
-    if banned:
-        logits[:, banned] = float("-inf")
-    return logits.log_softmax(-1)
+
+    def logprobs(logits: torch.Tensor) -> torch.Tensor:
+        logits = logits.float()
+        if banned:
+            logits[..., banned] = float("-inf")
+        return logits.log_softmax(-1)
+
+    with torch.no_grad():
+        first = logprobs(session.predict(layout.ids)[0])
+    reader = getattr(session, "follow", None)
+    if reader is None:
+        return SlotGuide(first)
+
+    def follow(hypotheses: Sequence[Sequence[int]]) -> torch.Tensor:
+        if any(len(tokens) >= length for tokens in hypotheses):
+            raise ValueError(f"a hypothesis fills the guide's whole canvas of {length} slots")
+        with torch.no_grad():
+            return logprobs(reader(layout.ids, hypotheses))
+
+    return SlotGuide(first, follow)
 
 
 def _sample(logits: torch.Tensor, temperature: float, top_p: float, generator: torch.Generator | None):

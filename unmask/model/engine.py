@@ -15,9 +15,10 @@ from unmask.model.autoregressive import CausalModel, ar_fill
 from unmask.model.diffusion import (
     GUIDE_CANVAS,
     Denoiser,
+    SlotGuide,
     TextCodec,
     diffusion_fill,
-    slot_logprobs,
+    slot_guide,
     split_room,
 )
 
@@ -67,9 +68,9 @@ class InfillEngine:
         torch.set_flush_denormal(True)
         return [float(value) for value in score(rows)]
 
-    def _guide(self, request: FillRequest) -> torch.Tensor | None:
-        """For an AR line beam with code after the hole: the diffusion mode's view of the hole's first offsets, with
-        both sides in view, to guide the beam (:mod:`unmask.model.autoregressive`); None otherwise, and where the
+    def _guide(self, request: FillRequest) -> SlotGuide | None:
+        """For an AR line beam with code after the hole: the diffusion mode's view of the hole, with both sides in
+        view, to guide the beam (:mod:`unmask.model.autoregressive`); None otherwise, and where the
         prefix ends with a line break: the beam heals it (its first token re-writes the break), so the guide's
         offsets would not line up with its tokens. No pass is spent where the causal model runs no beam."""
         if request.line_beam <= 1 or self.denoiser is None or request.is_append or request.segments[0].endswith("\n"):
@@ -77,7 +78,7 @@ class InfillEngine:
         if not getattr(self.causal, "line_beams", False):  # no beam search (the greedy continuation stands in)
             return None
         try:
-            return slot_logprobs(self.denoiser, self.codec, request, GUIDE_CANVAS)
+            return slot_guide(self.denoiser, self.codec, request, GUIDE_CANVAS)
         except ModelError:  # no room for the canvas in the window: the beam runs unguided
             return None
 

@@ -212,6 +212,43 @@ class EmbeddedSession:
         return self._head(hidden[self.rows, source])
 
 
+    def follow(self, ids: torch.Tensor, hypotheses: Sequence[Sequence[int]]) -> torch.Tensor:
+        """Logits (N, V) of the canvas slot after each hypothesis, its tokens written into the canvas's first
+        slots and the rest masked (:class:`~unmask.model.diffusion.SlotGuide`), for a one-row session after its
+        first pass, N rows at once. With ``cache="block"`` only the token before the canvas and the slots the
+        hypotheses fill are computed, against every other position's keys and values from that pass (the still
+        masked slots' too); with ``"dual"`` the whole canvas is computed against the context's; both are the
+        caches' approximation (the cached entries saw the canvas masked). With ``"none"`` every row runs whole."""
+        if ids.shape[0] != 1 or (self.cache != "none" and self.kv is None and self.past is None):
+            raise ModelError("follow reads a one-row session after its first pass")
+        count = len(hypotheses)
+        rows = ids.expand(count, -1).clone()
+        for row, tokens in enumerate(hypotheses):
+            rows[row, self.canvas[0, : len(tokens)]] = torch.tensor(list(tokens), dtype=rows.dtype)
+        lengths = torch.tensor([len(tokens) for tokens in hypotheses])
+        if self.cache == "none":
+            hidden, _ = self.model.hidden(rows)
+            queries = hidden[torch.arange(count), self.source[0, lengths]]
+        else:
+            if self.past is not None:  # dual: the canvas and the token before it, against the context
+                computed, context = self.active[0, self.active_valid[0]], self.past
+                where = self.source_in_active[0, lengths]
+            else:  # block: the token before the canvas and the written slots, against every other position
+                assert self.kv is not None
+                computed = torch.cat((self.source[0, :1], self.canvas[0, : int(lengths.max())]))
+                others = self.key_mask[0].clone()
+                others[computed] = False
+                keep = others.nonzero().squeeze(1)
+                context = [(slot.k[:, :, keep], slot.v[:, :, keep]) for slot in self.kv]
+                where = lengths  # slot L is predicted from position L of ``computed``
+            past = [(k.expand(count, -1, -1, -1), v.expand(count, -1, -1, -1)) for k, v in context]
+            hidden, _ = self.model.hidden(rows[:, computed], computed, past=past)
+            queries = hidden[torch.arange(count), where]
+        logits = self.model.logits(queries)
+        if self.memory is None or not self.pointer.enabled:
+            return logits
+        return self.pointer.mix(logits[None], queries[None], self.memory)[0]
+
     def _block(self, ids: torch.Tensor, slots: torch.Tensor | None) -> torch.Tensor:
         """Recompute only the eligible slots, the positions that predict them, and the positions committed since
         their keys were last computed; everything else attends as cached (see the module docstring)."""
