@@ -147,8 +147,8 @@ def ar_fill(
     stop: StopRule | None = None,
     guide: SlotGuide | None = None,
 ) -> Iterator[Step | FillResult]:
-    """Continue ``request``'s prefix (see module docstring); ``guide`` (offsets, V) shapes a line beam's first
-    tokens and is ignored otherwise."""
+    """Continue ``request``'s prefix (see module docstring); ``guide`` shapes a line beam's first tokens and is
+    ignored otherwise."""
     started = time.perf_counter()
     budget = request.holes[0].max_tokens
     if request.line_beam > 1 and getattr(model, "line_beams", False):
