@@ -417,7 +417,8 @@ def test_a_guides_follow_reads_each_hypothesis_where_the_canvas_has_it(tiny_mode
         with pytest.raises(ValueError):
             guide.follow([codec.encode(" a + b + a + b + a")[:6]])
         if cache == "none":  # exact: a fresh pass over the row with the tokens written in
-            layout = layout_rows(request.with_options(holes=(HoleSpec(length_tokens=6),)), codec, [(6,)], 384)
+            layout = layout_rows(request.with_options(holes=(HoleSpec(length_tokens=6),)), codec, [(6,)],
+                                 denoiser(engine).window)
             ids = layout.ids.clone()
             ids[0, layout.canvas[0, :3]] = torch.tensor(hypothesis)
             session = denoiser(engine).session(ids, layout.key_mask, layout.canvas, layout.valid)

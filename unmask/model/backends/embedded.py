@@ -211,7 +211,6 @@ class EmbeddedSession:
         source = self.source_in_active if slots is None else self.source_in_active.gather(1, slots)
         return self._head(hidden[self.rows, source])
 
-
     def follow(self, ids: torch.Tensor, hypotheses: Sequence[Sequence[int]]) -> torch.Tensor:
         """Logits (N, V) of the canvas slot after each hypothesis, its tokens written into the canvas's first
         slots and the rest masked (:class:`~unmask.model.diffusion.SlotGuide`), for a one-row session after its
